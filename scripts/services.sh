@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Makes sure the services the tests talk to answer: PostgreSQL and RabbitMQ with its AMQP 1.0 plugin.
+# Idempotent and quick when everything already runs. Uses the start commands of this machine kind.
+set -u
+
+pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+if ! pg_ready; then
+  if command -v pg_ctlcluster >/dev/null; then
+    echo "services: starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
+fi
+if ! pg_ready; then echo "services: PostgreSQL does not answer on 127.0.0.1:5432" >&2; exit 1; fi
+
+if command -v rabbitmqctl >/dev/null; then
+  if ! rabbitmqctl -q status >/dev/null 2>&1; then
+    echo "services: starting RabbitMQ"
+    rabbitmq-server -detached || true
+    for _ in $(seq 1 60); do rabbitmqctl -q status >/dev/null 2>&1 && break; sleep 1; done
+    rabbitmqctl -q await_startup >/dev/null 2>&1 || true
+  fi
+  if ! rabbitmq-plugins -q list -e -m 2>/dev/null | grep -qx rabbitmq_amqp1_0; then
+    echo "services: enabling rabbitmq_amqp1_0"
+    rabbitmq-plugins -q enable rabbitmq_amqp1_0 >/dev/null || { echo "services: cannot enable rabbitmq_amqp1_0" >&2; exit 1; }
+  fi
+else
+  echo "services: rabbitmqctl not found; tests that need the broker will fail" >&2
+fi
+exit 0

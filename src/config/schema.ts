@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/*
+ * The configuration schema. Key names are upstream wazo-auth's (config.yml) wherever upstream has the
+ * setting, so an operator's existing configuration keeps its meaning; keys that only this server has
+ * are marked "ours". Defaults follow ../shared/spec/running.md where it differs from upstream.
+ */
+
+const port = z.number().int().min(0).max(65535);
+const positiveSeconds = z.number().nonnegative();
+
+const restApi = z
+  .object({
+    listen: z.string().min(1).default('127.0.0.1'),
+    port: port.default(9497),
+    num_proxies: z.number().int().nonnegative().default(1),
+    max_threads: z.number().int().positive().default(25),
+    // ours: upstream has no body limit; a bounded read is what keeps one request from exhausting memory.
+    max_body_size: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    certificate: z.string().min(1).nullable().default(null),
+    private_key: z.string().min(1).nullable().default(null),
+    cors: z
+      .object({
+        enabled: z.boolean().default(true),
+        allow_headers: z
+          .array(z.string())
+          .default(['Content-Type', 'Authorization', 'X-Auth-Token', 'Wazo-Tenant', 'Wazo-Session-Type']),
+      })
+      .loose()
+      .prefault({}),
+  })
+  .loose()
+  .prefault({});
+
+const amqp = z
+  .object({
+    // Unset means no broker: the bus is off (running.md), unlike upstream which always connects.
+    uri: z.string().min(1).nullable().default(null),
+    exchange_name: z.string().min(1).default('xivo'),
+    exchange_type: z.string().min(1).default('topic'),
+  })
+  .loose()
+  .prefault({});
+
+const smtp = z
+  .object({
+    hostname: z.string().min(1).default('localhost'),
+    port: port.default(25),
+    username: z.string().nullable().default(null),
+    password: z.string().nullable().default(null),
+    starttls: z.boolean().default(false),
+    timeout: z.number().positive().default(10),
+  })
+  .loose()
+  .prefault({});
+
+const logLevel = z.enum(['debug', 'info', 'warning', 'error', 'critical']);
+
+const purpose = z.enum(['user', 'internal', 'external_api']);
+
+const policyDefinition = z
+  .object({ acl: z.array(z.string()).default([]), description: z.string().nullable().optional() })
+  .loose();
+
+const groupDefinition = z.object({ policies: z.record(z.string(), z.boolean()).default({}) }).loose();
+
+const idpPlugin = z
+  .object({ enabled: z.boolean().default(true), priority: z.number().int().default(0) })
+  .loose();
+
+export const configSchema = z
+  .object({
+    debug: z.boolean().default(false),
+    log_level: logLevel.default('info'),
+    profiling_enabled: z.boolean().default(false),
+    uuid: z.uuid().nullable().default(null),
+    db_uri: z.string().min(1).default('sqlite:./data/wazo-auth.db'),
+    // ours: worker processes of the cluster layer (src/cluster); 1 runs everything in this process.
+    workers: z.number().int().min(1).max(64).default(1),
+    rest_api: restApi,
+    amqp,
+    smtp,
+    default_token_lifetime: z.number().int().positive().default(7200),
+    token_cleanup_interval: positiveSeconds.default(60),
+    token_cleanup_batch_size: z.number().int().positive().default(5000),
+    max_user_concurrent_sessions: z.number().int().positive().default(100),
+    default_user_policy: z.string().min(1).nullable().default(null),
+    backend_policies: z.record(z.string(), z.string()).default({}),
+    default_policies: z.record(z.string(), policyDefinition).default({}),
+    all_users_policies: z.record(z.string(), z.boolean()).default({}),
+    tenant_default_groups: z.record(z.string(), groupDefinition).default({}),
+    update_policy_on_startup: z.boolean().default(true),
+    bootstrap_user_on_startup: z.boolean().default(false),
+    bootstrap_user_username: z.string().min(1).nullable().default(null),
+    bootstrap_user_password: z.string().min(1).nullable().default(null),
+    bootstrap_user_purpose: purpose.default('internal'),
+    bootstrap_user_policy_slug: z.string().min(1).default('wazo_default_master_user_policy'),
+    enabled_backend_plugins: z.record(z.string(), z.boolean()).default({ wazo_user: true, ldap_user: true }),
+    enabled_http_plugins: z.record(z.string(), z.boolean()).default({}),
+    idp_plugins: z.record(z.string(), idpPlugin).default({
+      saml: { enabled: true, priority: 1 },
+      ldap: { enabled: true, priority: 2 },
+    }),
+    purpose_metadata_mapping: z
+      .record(purpose, z.array(z.string()))
+      .default({ user: [], internal: [], external_api: [] }),
+    email_confirmation_expiration: z.number().int().positive().default(172800),
+    password_reset_expiration: z.number().int().positive().default(172800),
+    // ours: how long SIGTERM waits for in-flight work before closing anyway.
+    shutdown_timeout: positiveSeconds.default(10),
+  })
+  .loose()
+  .superRefine((config, ctx) => {
+    if (config.bootstrap_user_on_startup) {
+      for (const key of ['bootstrap_user_username', 'bootstrap_user_password'] as const) {
+        if (!config[key]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'required when bootstrap_user_on_startup is true',
+          });
+        }
+      }
+    }
+    const { certificate, private_key } = config.rest_api;
+    if ((certificate === null) !== (private_key === null)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rest_api', certificate === null ? 'certificate' : 'private_key'],
+        message: 'TLS needs both rest_api.certificate and rest_api.private_key',
+      });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;

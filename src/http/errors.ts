@@ -1,0 +1,109 @@
+/*
+ * The one catalogue of errors the API answers. Upstream speaks four shapes (conventions.md §6): the API
+ * error envelope, the legacy envelope, the framework `{message}` body and the framework HTML 404. Every
+ * failure path of the server ends as one of these, built here and nowhere else.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Seconds since the epoch as a float, the way upstream stamps errors. */
+const now = (): number => Date.now() / 1000;
+
+export abstract class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+  abstract body(): string;
+  readonly contentType: string = 'application/json';
+}
+
+/** `{"message", "error_id", "details", "timestamp", "resource"?}` */
+export class ApiError extends HttpError {
+  constructor(
+    status: number,
+    readonly errorId: Json,
+    readonly apiMessage: Json,
+    readonly details: Json = {},
+    readonly resource?: string,
+  ) {
+    super(status, typeof apiMessage === 'string' ? apiMessage : JSON.stringify(apiMessage));
+  }
+  body(): string {
+    const body: Record<string, Json> = {
+      message: this.apiMessage,
+      error_id: this.errorId,
+      details: this.details,
+      timestamp: now(),
+    };
+    if (this.resource !== undefined) body.resource = this.resource;
+    return JSON.stringify(body);
+  }
+}
+
+/** `{"reason": [msg], "timestamp": [t], "status_code": n}` (tokens, policies, some conflicts). */
+export class LegacyError extends HttpError {
+  body(): string {
+    return JSON.stringify({ reason: [this.message], timestamp: [now()], status_code: this.status });
+  }
+}
+
+/** The web framework's own `{"message"}` answers (bad body, wrong method, crash). */
+export class FrameworkError extends HttpError {
+  body(): string {
+    return JSON.stringify({ message: this.message });
+  }
+}
+
+const NOT_FOUND_PAGE =
+  '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n' +
+  '<p>The requested URL was not found on the server. If you entered the URL manually please check your ' +
+  'spelling and try again.</p>\n';
+
+/** Unmatched URL: the framework's HTML page, not JSON (conventions.md §6.4). */
+export class NotFoundPage extends HttpError {
+  override readonly contentType = 'text/html; charset=utf-8';
+  constructor() {
+    super(404, 'Not Found');
+  }
+  body(): string {
+    return NOT_FOUND_PAGE;
+  }
+}
+
+export const errors = {
+  notFound: () => new NotFoundPage(),
+  badRequestBody: () =>
+    new FrameworkError(400, 'The browser (or proxy) sent a request that this server could not understand.'),
+  methodNotAllowed: (allow: string) =>
+    new FrameworkError(405, 'The method is not allowed for the requested URL.', { Allow: allow }),
+  payloadTooLarge: () => new FrameworkError(413, 'The data value transmitted exceeds the capacity limit.'),
+  internal: () => new FrameworkError(500, 'Internal Server Error'),
+  topTenantNotInitialized: () => new ApiError(503, 'top-tenant-not-initialized', '', {}),
+
+  unauthorized: (details: Record<string, Json>) => new ApiError(401, 'unauthorized', 'Unauthorized', details),
+  unauthorizedTenant: (tenant: string) =>
+    new ApiError(401, 'unauthorized-tenant', 'Unauthorized tenant', { tenant_uuid: tenant }),
+  invalidData: (resource: string, details: Record<string, Json>, message: Json) =>
+    new ApiError(400, 'invalid-data', message, details, resource),
+  // Upstream reports every list-parameter error as a `users` resource, whatever the endpoint.
+  invalidListParam: (message: Record<string, Json>) =>
+    new ApiError(400, 'invalid-list-param', message, {}, 'users'),
+  unknown: (resource: 'users' | 'tenants' | 'groups' | 'emails', id: string) =>
+    new ApiError(
+      404,
+      `unknown-${resource.slice(0, -1)}`,
+      `No such ${resource.slice(0, -1)}: "${id}"`,
+      { uuid: id },
+      resource,
+    ),
+  conflict: (resource: string, details: Record<string, Json>, message = 'Conflict detected', status = 409) =>
+    new ApiError(status, 'conflict', message, details, resource),
+
+  legacy: (status: number, reason: string) => new LegacyError(status, reason),
+  authenticationFailed: () => new LegacyError(401, 'Authentication Failed'),
+  noSuchToken: () => new LegacyError(404, 'No such token'),
+};
