@@ -15,7 +15,10 @@ const benches = readdirSync(join(root, 'bench'))
 let failed = 0;
 for (const name of benches) {
   console.log(`\n== ${name}`);
-  const run = spawnSync(join(root, 'node_modules/.bin/tsx'), [join('bench', name)], { cwd: root, stdio: 'inherit' });
+  const run = spawnSync(join(root, 'node_modules/.bin/tsx'), [join('bench', name)], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (run.status !== 0) failed++;
 }
 process.exit(failed === 0 ? 0 : 1);

@@ -79,6 +79,7 @@ export const configSchema = z
     profiling_enabled: z.boolean().default(false),
     uuid: z.uuid().nullable().default(null),
     db_uri: z.string().min(1).default('sqlite:./data/wazo-auth.db'),
+    db_connect_retry_timeout_seconds: positiveSeconds.default(300),
     // ours: worker processes of the cluster layer (src/cluster); 1 runs everything in this process.
     workers: z.number().int().min(1).max(64).default(1),
     rest_api: restApi,

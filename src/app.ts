@@ -1,0 +1,88 @@
+import { startActorSystem } from './actors/system.js';
+import { loadedBackends } from './backends/registry.js';
+import { backendRoutes } from './backends/routes.js';
+import { countUsers, createInitialUser, resolvePlatformUuid } from './bootstrap/index.js';
+import type { Config } from './config/index.js';
+import { type Database, openDatabase } from './entities/orm.js';
+import { HttpServer, type ListenAddress } from './http/server.js';
+import type { Logger } from './log/logger.js';
+import { statusRoutes } from './status/routes.js';
+
+export interface App {
+  readonly address: ListenAddress;
+  readonly platformUuid: string;
+  /** No user exists yet: the operator still has to create the first administrator. */
+  readonly empty: boolean;
+  stop(): Promise<void>;
+}
+
+/** Upstream waits for its database at start (db_connect_retry_timeout_seconds): so does this server. */
+async function openWithRetry(config: Config, log: Logger): Promise<Database> {
+  const deadline = Date.now() + config.db_connect_retry_timeout_seconds * 1000;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await openDatabase(config.db_uri);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (!message.startsWith('Cannot open the database') || Date.now() + delay > deadline) throw error;
+      log.warn({ retryInMs: delay }, message);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+async function bootstrapUser(config: Config, orm: Database, log: Logger): Promise<void> {
+  if (!config.bootstrap_user_on_startup) return;
+  const result = await createInitialUser(orm, {
+    username: config.bootstrap_user_username!,
+    password: config.bootstrap_user_password!,
+    purpose: config.bootstrap_user_purpose,
+    policySlug: config.bootstrap_user_policy_slug,
+  });
+  if (result.outcome === 'conflict') {
+    throw new Error(
+      `bootstrap user "${config.bootstrap_user_username}" exists with different credentials (WAZO_AUTH_BOOTSTRAP_*)`,
+    );
+  }
+  log.info({ user: result.uuid, outcome: result.outcome }, 'bootstrap user');
+}
+
+/**
+ * The composition root of one server process: every dependency is built here and handed to the
+ * modules that need it. Start-up order follows upstream (bootstrap.md §4): database and migrations,
+ * bootstrap user, then HTTP.
+ */
+export async function startApp(config: Config, logger: Logger): Promise<App> {
+  const orm = await openWithRetry(config, logger);
+  try {
+    const platformUuid = await resolvePlatformUuid(orm, config.uuid);
+    await bootstrapUser(config, orm, logger);
+    const actors = startActorSystem();
+    let serving = false;
+    const http = new HttpServer({
+      config,
+      logger,
+      routes: [
+        ...statusRoutes([{ name: 'rest_api', ok: () => serving }]),
+        ...backendRoutes(loadedBackends(config)),
+      ],
+    });
+    const address = await http.listen();
+    serving = true;
+    const empty = (await countUsers(orm)) === 0;
+    return {
+      address,
+      platformUuid,
+      empty,
+      async stop() {
+        serving = false;
+        await http.close(config.shutdown_timeout * 1000);
+        actors.stop();
+        await orm.close();
+      },
+    };
+  } catch (error) {
+    await orm.close(true);
+    throw error;
+  }
+}

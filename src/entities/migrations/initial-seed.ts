@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * The rows of bootstrap.md §1, as SQL valid on both PostgreSQL and SQLite. Part of the initial
+ * migrations: once released, never change it (add a new migration instead).
+ *
+ * The master tenant is its own parent, inserted in one statement so that the self-referencing foreign
+ * key is satisfied when it is checked (end of statement on both dialects).
+ */
+export function initialSeedStatements(): string[] {
+  const master = randomUUID();
+  const allUsersGroup = `wazo-all-users-tenant-${master}`;
+  const policy = randomUUID();
+  const description =
+    'Default Wazo policy for the "master" user\n\nDo not modify this policy, it can be modified in future Wazo upgrades\n';
+  return [
+    `insert into "auth_access" ("access") values ('#')`,
+    `insert into "auth_tenant" ("uuid", "name", "slug", "parent_uuid", "default_authentication_method")
+      values ('${master}', 'master', 'master', '${master}', 'native')`,
+    `insert into "auth_group" ("uuid", "name", "slug", "tenant_uuid", "system_managed")
+      values ('${randomUUID()}', '${allUsersGroup}', '${allUsersGroup}', '${master}', true)`,
+    `insert into "auth_policy" ("uuid", "name", "slug", "description", "tenant_uuid", "config_managed", "shared")
+      values ('${policy}', 'wazo_default_master_user_policy', 'wazo_default_master_user_policy',
+              ${sqlString(description)}, '${master}', false, false)`,
+    `insert into "auth_policy_access" ("policy_uuid", "access_id")
+      select '${policy}', "id" from "auth_access" where "access" = '#'`,
+    `insert into "auth_settings" ("key", "value") values ('xivo_uuid', '${randomUUID()}')`,
+  ];
+}
+
+/** A SQL string literal; the text has no backslash escapes, so doubling quotes suffices on both dialects. */
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
