@@ -154,6 +154,11 @@ export class HttpServer {
   private async dispatch(exchange: Exchange, request: HttpRequest, match: RouteMatch): Promise<void> {
     const bodyless = request.method === 'HEAD';
     try {
+      const readsBody = match.kind === 'route' && match.route.readsBody === true;
+      // A body is read (within the limit) even when nobody uses it: answering before the client has sent
+      // it makes the client see a reset connection instead of the answer (e.g. a 405 to a DELETE with a body).
+      const raw =
+        readsBody || announcesBody(request.headers) ? await this.readBody(exchange, request) : undefined;
       switch (match.kind) {
         case 'none':
           throw errors.notFound();
@@ -165,11 +170,7 @@ export class HttpServer {
       }
       const { route } = match;
       request.params = match.params;
-      if (route.readsBody) {
-        const limit = this.options.config.rest_api.max_body_size;
-        const raw = await exchange.readBody(limit, request.headers['content-length']);
-        request.body = parseJsonBody(raw, request.headers['content-type']);
-      }
+      if (readsBody) request.body = parseJsonBody(raw ?? Buffer.alloc(0), request.headers['content-type']);
       for (const step of route.steps ?? []) await step(request);
       const response = await route.handle(request);
       exchange.send(response, match.bodyless);
@@ -185,4 +186,13 @@ export class HttpServer {
       }
     }
   }
+
+  private readBody(exchange: Exchange, request: HttpRequest): Promise<Buffer> {
+    return exchange.readBody(this.options.config.rest_api.max_body_size, request.headers['content-length']);
+  }
+}
+
+function announcesBody(headers: Readonly<Record<string, string>>): boolean {
+  const length = headers['content-length'];
+  return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined;
 }
