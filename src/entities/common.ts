@@ -8,3 +8,11 @@ import { randomUUID } from 'node:crypto';
 export function newUuid(): string {
   return randomUUID();
 }
+
+/**
+ * The `tenant` reference of a row that belongs to one tenant and goes with it (upstream's
+ * `tenant_uuid … ON DELETE CASCADE`, indexed).
+ */
+export function ownedByTenant(index: string) {
+  return { kind: 'm:1', entity: 'Tenant', fieldName: 'tenant_uuid', deleteRule: 'cascade', index } as const;
+}

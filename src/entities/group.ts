@@ -1,5 +1,5 @@
 import { type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
-import { newUuid } from './common.js';
+import { newUuid, ownedByTenant } from './common.js';
 import type { Policy } from './policy.js';
 import type { Tenant } from './tenant.js';
 import type { User } from './user.js';
@@ -41,13 +41,7 @@ export const Group = new EntitySchema<Group>({
     uuid: { type: 'string', length: 38, primary: true, onCreate: newUuid },
     name: { type: 'text' },
     slug: { type: 'string', length: 80 },
-    tenant: {
-      kind: 'm:1',
-      entity: 'Tenant',
-      fieldName: 'tenant_uuid',
-      deleteRule: 'cascade',
-      index: 'auth_group__idx__tenant_uuid',
-    },
+    tenant: ownedByTenant('auth_group__idx__tenant_uuid'),
     systemManaged: { type: 'boolean', fieldName: 'system_managed', default: false },
     users: {
       kind: 'm:n',

@@ -1,5 +1,5 @@
 import { type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
-import { newUuid } from './common.js';
+import { newUuid, ownedByTenant } from './common.js';
 import type { Group } from './group.js';
 import type { Tenant } from './tenant.js';
 import type { User } from './user.js';
@@ -43,13 +43,7 @@ export const Policy = new EntitySchema<Policy>({
     name: { type: 'string', length: 80 },
     slug: { type: 'string', length: 80 },
     description: { type: 'text', nullable: true },
-    tenant: {
-      kind: 'm:1',
-      entity: 'Tenant',
-      fieldName: 'tenant_uuid',
-      deleteRule: 'cascade',
-      index: 'auth_policy__idx__tenant_uuid',
-    },
+    tenant: ownedByTenant('auth_policy__idx__tenant_uuid'),
     configManaged: { type: 'boolean', fieldName: 'config_managed', nullable: true, default: false },
     shared: { type: 'boolean', default: false },
     accesses: {

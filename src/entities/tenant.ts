@@ -1,6 +1,6 @@
 import { type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { newUuid } from './common.js';
+import { newUuid, ownedByTenant } from './common.js';
 import type { User } from './user.js';
 
 /**
@@ -72,13 +72,7 @@ export const TenantDomain = new EntitySchema<TenantDomain>({
   tableName: 'auth_tenant_domain',
   properties: {
     uuid: { type: 'string', length: 36, primary: true, onCreate: newUuid },
-    tenant: {
-      kind: 'm:1',
-      entity: 'Tenant',
-      fieldName: 'tenant_uuid',
-      deleteRule: 'cascade',
-      index: 'auth_tenant_domain__idx__tenant_uuid',
-    },
+    tenant: ownedByTenant('auth_tenant_domain__idx__tenant_uuid'),
     name: { type: 'string', length: 253, unique: 'auth_tenant_domain_name_key' },
   },
 });
@@ -101,13 +95,7 @@ export const Address = new EntitySchema<Address>({
   tableName: 'auth_address',
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
-    tenant: {
-      kind: 'm:1',
-      entity: 'Tenant',
-      fieldName: 'tenant_uuid',
-      deleteRule: 'cascade',
-      index: 'auth_address__idx__tenant_uuid',
-    },
+    tenant: ownedByTenant('auth_address__idx__tenant_uuid'),
     line1: { type: 'text', fieldName: 'line_1', nullable: true },
     line2: { type: 'text', fieldName: 'line_2', nullable: true },
     city: { type: 'text', nullable: true },

@@ -1,5 +1,5 @@
 import { type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
-import { newUuid } from './common.js';
+import { newUuid, ownedByTenant } from './common.js';
 import type { Tenant } from './tenant.js';
 import type { User } from './user.js';
 
@@ -21,13 +21,7 @@ export const Session = new EntitySchema<Session>({
   tableName: 'auth_session',
   properties: {
     uuid: { type: 'string', length: 36, primary: true, onCreate: newUuid },
-    tenant: {
-      kind: 'm:1',
-      entity: 'Tenant',
-      fieldName: 'tenant_uuid',
-      deleteRule: 'cascade',
-      index: 'auth_session__idx__tenant_uuid',
-    },
+    tenant: ownedByTenant('auth_session__idx__tenant_uuid'),
     mobile: { type: 'boolean', onCreate: () => false },
     tokens: { kind: '1:m', entity: 'Token', mappedBy: 'session' },
   },

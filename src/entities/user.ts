@@ -1,5 +1,5 @@
 import { BlobType, type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
-import { newUuid } from './common.js';
+import { newUuid, ownedByTenant } from './common.js';
 import type { Group } from './group.js';
 import type { Policy } from './policy.js';
 import type { Tenant } from './tenant.js';
@@ -53,13 +53,7 @@ export const User = new EntitySchema<User>({
     firstname: { type: 'text', nullable: true },
     lastname: { type: 'text', nullable: true },
     enabled: { type: 'boolean', nullable: true, default: true },
-    tenant: {
-      kind: 'm:1',
-      entity: 'Tenant',
-      fieldName: 'tenant_uuid',
-      deleteRule: 'cascade',
-      index: 'auth_user__idx__tenant_uuid',
-    },
+    tenant: ownedByTenant('auth_user__idx__tenant_uuid'),
     purpose: { enum: true, items: () => [...USER_PURPOSES], type: 'text' },
     authenticationMethod: { type: 'text', fieldName: 'authentication_method', default: 'default' },
     emails: { kind: '1:m', entity: 'Email', mappedBy: 'user' },

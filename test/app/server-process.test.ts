@@ -1,13 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { User } from '../../src/entities/index.js';
 import { openDatabase } from '../../src/entities/orm.js';
 import { createTestDatabase, sqliteTempUri } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
 import { run, startServer } from '../helpers/process.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 
 t.test('with no configuration: embedded SQLite, status, backends, instructions, clean SIGTERM', async (t) => {
   const server = await startServer({ WAZO_AUTH_DB_URI: sqliteTempUri() });
@@ -75,28 +72,7 @@ t.test('bad configuration stops the start with the key named', async (t) => {
 });
 
 t.test('HTTPS when WAZO_AUTH_TLS_CERT and WAZO_AUTH_TLS_KEY are set', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'wazo-auth-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  const { cert, key } = selfSignedCertificate();
   const server = await startServer({
     WAZO_AUTH_DB_URI: sqliteTempUri(),
     WAZO_AUTH_TLS_CERT: cert,

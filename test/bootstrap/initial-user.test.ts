@@ -1,23 +1,24 @@
 import t from 'tap';
-import { countUsers, createInitialUser, resolvePlatformUuid } from '../../src/bootstrap/index.js';
+import {
+  countUsers,
+  createInitialUser,
+  type InitialUserInput,
+  resolvePlatformUuid,
+} from '../../src/bootstrap/index.js';
 import { allUsersGroupName, findMasterTenant, Group, User } from '../../src/entities/index.js';
-import { openDatabase } from '../../src/entities/orm.js';
 import { verifyPassword } from '../../src/passwords/index.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { migratedDatabase } from '../helpers/db.js';
+
+const adminInput = (username: string, password: string): InitialUserInput => ({
+  username,
+  password,
+  purpose: 'internal',
+  policySlug: 'wazo_default_master_user_policy',
+});
 
 t.test('create initial user on PostgreSQL', async (t) => {
-  const db = await createTestDatabase();
-  const orm = await openDatabase(db.uri);
-  t.teardown(async () => {
-    await orm.close();
-    await db.drop();
-  });
-  const input = {
-    username: 'root',
-    password: 's3cret',
-    purpose: 'internal' as const,
-    policySlug: 'wazo_default_master_user_policy',
-  };
+  const orm = await migratedDatabase(t);
+  const input = adminInput('root', 's3cret');
 
   t.equal(await countUsers(orm), 0);
   const created = await createInitialUser(orm, input);
@@ -74,18 +75,8 @@ t.test('create initial user on PostgreSQL', async (t) => {
 });
 
 t.test('concurrent creations of one username end with one user', async (t) => {
-  const db = await createTestDatabase();
-  const orm = await openDatabase(db.uri);
-  t.teardown(async () => {
-    await orm.close();
-    await db.drop();
-  });
-  const input = {
-    username: 'race',
-    password: 'pw',
-    purpose: 'internal' as const,
-    policySlug: 'wazo_default_master_user_policy',
-  };
+  const orm = await migratedDatabase(t);
+  const input = adminInput('race', 'pw');
   const results = await Promise.all([
     createInitialUser(orm, input),
     createInitialUser(orm, input),
@@ -97,12 +88,7 @@ t.test('concurrent creations of one username end with one user', async (t) => {
 });
 
 t.test('platform uuid: configured, else kept in the database', async (t) => {
-  const db = await createTestDatabase();
-  const orm = await openDatabase(db.uri);
-  t.teardown(async () => {
-    await orm.close();
-    await db.drop();
-  });
+  const orm = await migratedDatabase(t);
   const stored = await resolvePlatformUuid(orm, null);
   t.match(stored, /^[0-9a-f-]{36}$/);
   t.equal(await resolvePlatformUuid(orm, null), stored, 'stable');

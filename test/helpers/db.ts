@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // `pg` itself ships no type declarations; MikroORM re-exports knex, which drives it with types.
 import { knex } from '@mikro-orm/postgresql';
+import { type Database, openDatabase } from '../../src/entities/orm.js';
 
 /** Admin connection used to create and drop the throw-away databases. */
 export const TEST_DB_ADMIN_URI =
@@ -49,4 +50,15 @@ export function sqliteTempUri(): string {
   }
   sqliteDirs.add(dir);
   return `sqlite:${join(dir, 'wazo-auth.db')}`;
+}
+
+/** A fresh, migrated PostgreSQL database opened for the test, closed and dropped at its teardown. */
+export async function migratedDatabase(t: { teardown(fn: () => unknown): void }): Promise<Database> {
+  const db = await createTestDatabase();
+  const orm = await openDatabase(db.uri);
+  t.teardown(async () => {
+    await orm.close();
+    await db.drop();
+  });
+  return orm;
 }

@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +7,7 @@ import { empty, json } from '../../src/http/request.js';
 import type { Route } from '../../src/http/route.js';
 import { request } from '../helpers/http.js';
 import { startHttp, testConfig } from '../helpers/server.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 
 const UUID = '3F0C2B8A-1D2E-4F5A-9B8C-7D6E5F4A3B21';
 
@@ -317,28 +316,7 @@ t.test('graceful close waits for in-flight requests', async (t) => {
 });
 
 t.test('HTTPS when a certificate and key are configured', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'wazo-auth-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  const { cert, key } = selfSignedCertificate();
   const config = testConfig({ WAZO_AUTH_TLS_CERT: cert, WAZO_AUTH_TLS_KEY: key });
   const { base, close } = await startHttp(routes, config);
   t.teardown(close);
@@ -347,7 +325,13 @@ t.test('HTTPS when a certificate and key are configured', async (t) => {
   t.equal(res.status, 200);
   t.same(res.json(), { items: [] });
   await t.rejects(
-    startHttp(routes, testConfig({ WAZO_AUTH_TLS_CERT: join(dir, 'missing.pem'), WAZO_AUTH_TLS_KEY: key })),
+    startHttp(
+      routes,
+      testConfig({
+        WAZO_AUTH_TLS_CERT: join(tmpdir(), 'wazo-auth-missing-cert.pem'),
+        WAZO_AUTH_TLS_KEY: key,
+      }),
+    ),
     /cannot be read/,
   );
 });

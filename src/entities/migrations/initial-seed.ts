@@ -32,3 +32,29 @@ export function initialSeedStatements(): string[] {
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
+
+/** Tables of the initial migration, dependents first: the order in which `down()` drops them. */
+export const INITIAL_TABLES_DROP_ORDER = [
+  'auth_user_external_auth',
+  'auth_user_group',
+  'auth_user_policy',
+  'auth_email',
+  'auth_saml_session',
+  'auth_token',
+  'auth_refresh_token',
+  'auth_address',
+  'auth_external_auth_config',
+  'auth_group_policy',
+  'auth_group',
+  'auth_ldap_config',
+  'auth_policy_access',
+  'auth_policy',
+  'auth_saml_config',
+  'auth_session',
+  'auth_tenant_domain',
+  'auth_user',
+  'auth_tenant',
+  'auth_settings',
+  'auth_external_auth_type',
+  'auth_access',
+] as const;

@@ -1,5 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
-import { initialSeedStatements } from '../initial-seed.js';
+import { INITIAL_TABLES_DROP_ORDER, initialSeedStatements } from '../initial-seed.js';
 
 /**
  * Initial PostgreSQL schema: upstream's baseline (database.md), generated from the entities with
@@ -357,27 +357,6 @@ export class Migration20261129000000_initial extends Migration {
   }
 
   override async down(): Promise<void> {
-    this.addSql('drop table if exists "auth_user_external_auth" cascade');
-    this.addSql('drop table if exists "auth_user_group" cascade');
-    this.addSql('drop table if exists "auth_user_policy" cascade');
-    this.addSql('drop table if exists "auth_email" cascade');
-    this.addSql('drop table if exists "auth_saml_session" cascade');
-    this.addSql('drop table if exists "auth_token" cascade');
-    this.addSql('drop table if exists "auth_refresh_token" cascade');
-    this.addSql('drop table if exists "auth_address" cascade');
-    this.addSql('drop table if exists "auth_external_auth_config" cascade');
-    this.addSql('drop table if exists "auth_group_policy" cascade');
-    this.addSql('drop table if exists "auth_group" cascade');
-    this.addSql('drop table if exists "auth_ldap_config" cascade');
-    this.addSql('drop table if exists "auth_policy_access" cascade');
-    this.addSql('drop table if exists "auth_policy" cascade');
-    this.addSql('drop table if exists "auth_saml_config" cascade');
-    this.addSql('drop table if exists "auth_session" cascade');
-    this.addSql('drop table if exists "auth_tenant_domain" cascade');
-    this.addSql('drop table if exists "auth_user" cascade');
-    this.addSql('drop table if exists "auth_tenant" cascade');
-    this.addSql('drop table if exists "auth_settings" cascade');
-    this.addSql('drop table if exists "auth_external_auth_type" cascade');
-    this.addSql('drop table if exists "auth_access" cascade');
+    for (const table of INITIAL_TABLES_DROP_ORDER) this.addSql(`drop table if exists "${table}" cascade`);
   }
 }

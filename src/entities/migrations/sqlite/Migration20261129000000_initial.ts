@@ -1,5 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
-import { initialSeedStatements } from '../initial-seed.js';
+import { INITIAL_TABLES_DROP_ORDER, initialSeedStatements } from '../initial-seed.js';
 
 /**
  * Initial SQLite schema: upstream's baseline (database.md), generated from the entities with
@@ -302,27 +302,6 @@ export class Migration20261129000000_initial extends Migration {
   }
 
   override async down(): Promise<void> {
-    this.addSql('drop table if exists "auth_user_external_auth"');
-    this.addSql('drop table if exists "auth_user_group"');
-    this.addSql('drop table if exists "auth_user_policy"');
-    this.addSql('drop table if exists "auth_email"');
-    this.addSql('drop table if exists "auth_saml_session"');
-    this.addSql('drop table if exists "auth_token"');
-    this.addSql('drop table if exists "auth_refresh_token"');
-    this.addSql('drop table if exists "auth_address"');
-    this.addSql('drop table if exists "auth_external_auth_config"');
-    this.addSql('drop table if exists "auth_group_policy"');
-    this.addSql('drop table if exists "auth_group"');
-    this.addSql('drop table if exists "auth_ldap_config"');
-    this.addSql('drop table if exists "auth_policy_access"');
-    this.addSql('drop table if exists "auth_policy"');
-    this.addSql('drop table if exists "auth_saml_config"');
-    this.addSql('drop table if exists "auth_session"');
-    this.addSql('drop table if exists "auth_tenant_domain"');
-    this.addSql('drop table if exists "auth_user"');
-    this.addSql('drop table if exists "auth_tenant"');
-    this.addSql('drop table if exists "auth_settings"');
-    this.addSql('drop table if exists "auth_external_auth_type"');
-    this.addSql('drop table if exists "auth_access"');
+    for (const table of INITIAL_TABLES_DROP_ORDER) this.addSql(`drop table if exists "${table}"`);
   }
 }
