@@ -1,4 +1,5 @@
 import { startActorSystem } from './actors/system.js';
+import { WazoUserBackend } from './authentication/wazo-user.js';
 import { loadedBackends } from './backends/registry.js';
 import { backendRoutes } from './backends/routes.js';
 import { countUsers, createInitialUser, resolvePlatformUuid } from './bootstrap/index.js';
@@ -7,6 +8,13 @@ import { type Database, openDatabase } from './entities/orm.js';
 import { HttpServer, type ListenAddress } from './http/server.js';
 import type { Logger } from './log/logger.js';
 import { statusRoutes } from './status/routes.js';
+import { TenantHierarchy } from './tenants/hierarchy.js';
+import { TokenCache } from './tokens/cache.js';
+import { LoginService } from './tokens/login.js';
+import { RefreshTokenRepository } from './tokens/refresh-tokens.js';
+import { TokenRepository } from './tokens/repository.js';
+import { tokenRoutes } from './tokens/routes.js';
+import { TokenService } from './tokens/service.js';
 
 export interface App {
   readonly address: ListenAddress;
@@ -58,6 +66,18 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const platformUuid = await resolvePlatformUuid(orm, config.uuid);
     await bootstrapUser(config, orm, logger);
     const actors = startActorSystem();
+    const tokenRepository = new TokenRepository(orm);
+    const tokens = new TokenService(actors, tokenRepository, new TokenCache(tokenRepository));
+    const hierarchy = new TenantHierarchy(orm);
+    const login = new LoginService({
+      orm,
+      config,
+      backend: new WazoUserBackend(orm),
+      tokens,
+      refreshTokens: new RefreshTokenRepository(orm),
+      hierarchy,
+      platformUuid,
+    });
     let serving = false;
     const http = new HttpServer({
       config,
@@ -65,6 +85,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       routes: [
         ...statusRoutes([{ name: 'rest_api', ok: () => serving }]),
         ...backendRoutes(loadedBackends(config)),
+        ...tokenRoutes({ orm, tokens, login, hierarchy, defaultExpiration: config.default_token_lifetime }),
       ],
     });
     const address = await http.listen();
@@ -77,6 +98,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       async stop() {
         serving = false;
         await http.close(config.shutdown_timeout * 1000);
+        tokens.stop();
         actors.stop();
         await orm.close();
       },

@@ -1,6 +1,13 @@
 import type { Json } from './errors.js';
 
 /**
+ * What the steps of an endpoint learn about a request (the caller's token, the scoping tenant…). Each
+ * domain declares its own keys by augmenting this interface, so the HTTP layer stays ignorant of them.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging in the domains.
+export interface RequestLocals {}
+
+/**
  * A request as handlers see it: a plain snapshot, since uWS's own request object dies as soon as its
  * callback returns and every handler here is asynchronous.
  */
@@ -18,6 +25,7 @@ export interface HttpRequest {
   params: Record<string, string>;
   /** The parsed JSON body, for routes that read one. */
   body: Json | undefined;
+  locals: Partial<RequestLocals>;
 }
 
 export interface HttpResponse {

@@ -136,6 +136,7 @@ export class HttpServer {
         ),
         params: {},
         body: undefined,
+        locals: {},
       };
       match = path === null ? { kind: 'none' } : this.router.match(method, path);
       exchange.baseHeaders = this.cors(

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import type { Credentials } from '../authentication/basic.js';
+import { authorizedMethod, type WazoUserBackend } from '../authentication/wazo-user.js';
+import type { Config } from '../config/index.js';
+import { Tenant, type User } from '../entities/index.js';
+import type { Database } from '../entities/orm.js';
+import { errors } from '../http/errors.js';
+import type { TenantHierarchy } from '../tenants/hierarchy.js';
+import { userAcl, userMetadata } from './claims.js';
+import type { LiveToken, TokenRecord } from './record.js';
+import type { RefreshTokenRepository } from './refresh-tokens.js';
+import type { TokenService } from './service.js';
+
+/** The validated body of `POST /token` (tokens.md §3). */
+export interface TokenRequest {
+  backend: string;
+  expiration: number;
+  access_type: 'online' | 'offline';
+  client_id?: string | undefined;
+  refresh_token?: string | undefined;
+  saml_session_id?: string | undefined;
+  tenant_id?: string | undefined;
+  domain_name?: string | undefined;
+}
+
+export interface LoginContext {
+  credentials: Credentials | null;
+  mobile: boolean;
+  userAgent: string;
+  remoteAddr: string;
+}
+
+export interface LoginResult {
+  token: LiveToken;
+  /** Issued float times, for the POST answer (the stored ones are truncated). */
+  issuedAt: number;
+  refreshToken?: string;
+  sessionsRevoked: number;
+}
+
+const CANONICAL_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+interface Authenticated {
+  user: User;
+  login: string;
+  backend: string;
+  /** Set for refresh-token logins: the token links to it and its metadata is merged in. */
+  refreshToken?: { uuid: string; metadata: { [key: string]: unknown } };
+}
+
+export interface LoginDependencies {
+  orm: Database;
+  config: Config;
+  backend: WazoUserBackend;
+  tokens: TokenService;
+  refreshTokens: RefreshTokenRepository;
+  hierarchy: TenantHierarchy;
+  platformUuid: string | null;
+}
+
+/** `POST /token` after body validation: authenticate, then issue (tokens.md §3.1–3.3). */
+export class LoginService {
+  constructor(private readonly deps: LoginDependencies) {}
+
+  async login(request: TokenRequest, context: LoginContext): Promise<LoginResult> {
+    const who = await this.authenticate(request, context);
+    const { config, tokens, platformUuid } = this.deps;
+    const { user } = who;
+    const now = (performance.timeOrigin + performance.now()) / 1000;
+    const metadata = {
+      ...who.refreshToken?.metadata,
+      ...userMetadata(user, platformUuid),
+    } as TokenRecord['metadata'];
+    const record: TokenRecord = {
+      token: randomUUID(),
+      authId: user.uuid,
+      pbxUserUuid: user.purpose === 'user' ? user.uuid : null,
+      xivoUuid: platformUuid,
+      issuedT: now,
+      expireT: now + request.expiration,
+      acl: await userAcl(
+        this.deps.orm,
+        user.uuid,
+        config.backend_policies[who.backend] ?? config.default_user_policy,
+      ),
+      metadata,
+      sessionUuid: randomUUID(),
+      sessionTenantUuid: user.tenant.uuid,
+      mobile: context.mobile,
+      remoteAddr: context.remoteAddr,
+      userAgent: context.userAgent,
+      refreshTokenUuid: who.refreshToken?.uuid ?? null,
+    };
+    const limited = user.purpose !== 'internal' && CANONICAL_V4.test(user.uuid);
+    let refreshToken: string | undefined;
+    let sessionsRevoked = 0;
+    const offline = request.access_type === 'offline' && !who.refreshToken;
+    const token = await tokens.issue(
+      record,
+      limited ? config.max_user_concurrent_sessions : null,
+      offline
+        ? async (draft) => {
+            const outcome = await this.offlineAccess(who, request.client_id!, context);
+            draft.refreshTokenUuid = outcome.refreshToken;
+            refreshToken = outcome.refreshToken;
+            sessionsRevoked = outcome.sessionsRevoked;
+          }
+        : undefined,
+    );
+    return { token, issuedAt: now, sessionsRevoked, ...(refreshToken ? { refreshToken } : {}) };
+  }
+
+  private async authenticate(request: TokenRequest, context: LoginContext): Promise<Authenticated> {
+    const { backend, refreshTokens } = this.deps;
+    if (request.refresh_token !== undefined && request.client_id !== undefined) {
+      const stored = await refreshTokens.findForLogin(request.refresh_token, request.client_id);
+      if (!stored?.user || !stored.login) throw errors.authenticationFailed();
+      // The login it was issued for must still name that same, enabled user.
+      const user = await backend.findByLogin(stored.login);
+      if (!user || user.uuid !== stored.user.uuid) throw errors.authenticationFailed();
+      return {
+        user,
+        login: stored.login,
+        backend: backend.name,
+        refreshToken: { uuid: stored.uuid, metadata: stored.metadata },
+      };
+    }
+    if (request.tenant_id !== undefined) {
+      // LDAP tenant selection comes before any credential check; LDAP itself is issue #9.
+      const em = this.deps.orm.em.fork();
+      const tenant = await em.findOne(Tenant, {
+        $or: [{ uuid: request.tenant_id }, { slug: request.tenant_id }],
+      });
+      if (!tenant) throw errors.unknown('tenants', request.tenant_id);
+      throw errors.authenticationFailed();
+    }
+    if (request.domain_name !== undefined || request.saml_session_id !== undefined || !context.credentials) {
+      throw errors.authenticationFailed();
+    }
+    const { login, password } = context.credentials;
+    const user = await backend.authenticate(login, password);
+    if (!user || authorizedMethod(user) !== 'native') throw errors.authenticationFailed();
+    return { user, login, backend: request.backend };
+  }
+
+  /** tokens.md §3.3, inside the user's actor. */
+  private async offlineAccess(
+    who: Authenticated,
+    clientId: string,
+    context: LoginContext,
+  ): Promise<{ refreshToken: string; sessionsRevoked: number }> {
+    const { refreshTokens } = this.deps;
+    const existing = await refreshTokens.findByClient(who.user.uuid, clientId);
+    let sessionsRevoked = 0;
+    if (existing && !context.mobile) return { refreshToken: existing.uuid, sessionsRevoked };
+    if (existing) sessionsRevoked += await this.purge(existing.uuid);
+    const refreshToken = await refreshTokens.create({
+      clientId,
+      userUuid: who.user.uuid,
+      backend: who.backend,
+      login: who.login,
+      userAgent: context.userAgent,
+      remoteAddr: context.remoteAddr,
+      mobile: context.mobile,
+      metadata: {},
+    });
+    if (context.mobile) {
+      for (const other of await refreshTokens.mobileOf(who.user.uuid)) {
+        if (other.uuid !== refreshToken) sessionsRevoked += await this.purge(other.uuid);
+      }
+    }
+    return { refreshToken, sessionsRevoked };
+  }
+
+  /** Revokes every session minted from a refresh token, then deletes it; returns the sessions revoked. */
+  private async purge(refreshToken: string): Promise<number> {
+    const { refreshTokens, tokens } = this.deps;
+    let revoked = 0;
+    for (const token of await refreshTokens.mintedTokens(refreshToken)) {
+      if (await tokens.revoke(token)) revoked++;
+    }
+    await refreshTokens.delete(refreshToken);
+    return revoked;
+  }
+}
