@@ -34,6 +34,8 @@ export interface ServerProcess {
   output(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** Sends `signal`; resolves with the exit code (null when killed by the signal). */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts `src/main.ts` as `npm start` would, on an ephemeral port, and waits until it listens. */
@@ -63,6 +65,11 @@ export async function startServer(env: Record<string, string>, timeoutMs = 30_00
     output: () => output,
     async stop() {
       child.kill('SIGTERM');
+      const [code] = await exited;
+      return code;
+    },
+    async kill(signal) {
+      child.kill(signal);
       const [code] = await exited;
       return code;
     },
