@@ -100,6 +100,7 @@ export class HttpServer {
     const exchange = new Exchange(res, {}, (done) => {
       this.inFlight.delete(done);
       if (this.inFlight.size === 0) this.drained?.();
+      if (!this.log.isLevelEnabled('debug')) return;
       this.log.debug(
         {
           req: request?.id,

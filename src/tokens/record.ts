@@ -1,5 +1,6 @@
 import { AclMatcher } from '../acl/index.js';
 import type { Json } from '../http/errors.js';
+import { tokenJson } from './format.js';
 
 /** Upstream's `auth_id` of tokens the server mints for itself (email confirmation, password reset). */
 export const INTERNAL_AUTH_ID = 'wazo-auth';
@@ -36,6 +37,7 @@ export function asStored(record: TokenRecord): TokenRecord {
 /** A live token: its record plus the compiled ACL, built once per token, on first check. */
 export class LiveToken {
   private compiled: AclMatcher | undefined;
+  private serialized: string | undefined;
 
   constructor(readonly record: TokenRecord) {}
 
@@ -45,6 +47,15 @@ export class LiveToken {
       sessionUuid: this.record.sessionUuid,
     });
     return this.compiled;
+  }
+
+  /**
+   * `{"data": <token object>}` as `GET /token/{t}` answers it. A stored record never changes, so it is
+   * serialised once: formatting four timestamps per check would cost more than the check itself.
+   */
+  get readBack(): string {
+    this.serialized ??= JSON.stringify({ data: tokenJson(this.record) });
+    return this.serialized;
   }
 
   /** Expired once `now` is past `expire_t` (tokens.md §4), even before the cleanup purges it. */

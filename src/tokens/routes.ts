@@ -41,7 +41,9 @@ export function tokenRoutes({
       const scope = request.query.get('scope');
       checkScope(token, scope ?? undefined);
       await checkTenant(orm, hierarchy, token, request.query.get('tenant'));
-      return method === 'HEAD' ? empty(204) : json({ data: tokenJson(token.record) });
+      return method === 'HEAD'
+        ? empty(204)
+        : { status: 200, raw: { contentType: 'application/json', text: token.readBack } };
     },
   });
 

@@ -1,0 +1,74 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** A server under load, in its own process; it prints `listening on http://host:port/0.1`. */
+export interface Target {
+  name: string;
+  child: ChildProcess;
+  base: string;
+}
+
+export function startTarget(name: string, args: string[], env: Record<string, string>): Promise<Target> {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      const found = /listening on (http:\/\/\S+?)\/0\.1/.exec(output);
+      if (found) resolve({ name, child, base: found[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
+  });
+}
+
+export interface LoadOptions {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  connections?: number;
+  /** Pipelining keeps the load generator (one Node process) from being the bottleneck. */
+  pipelining?: number;
+  durationS?: number;
+}
+
+export interface LoadFigures {
+  target: string;
+  request: string;
+  'req/s': number;
+  'p50 ms': number;
+  'p99 ms': number;
+}
+
+/** Loads `path` on `target` with autocannon; any non-2xx answer or error fails the benchmark. */
+export async function load(target: Target, path: string, options: LoadOptions = {}): Promise<LoadFigures> {
+  const method = options.method ?? 'GET';
+  const result = await autocannon({
+    url: `${target.base}${path}`,
+    method,
+    headers: options.headers ?? {},
+    ...(options.body === undefined ? {} : { body: options.body }),
+    connections: options.connections ?? 50,
+    pipelining: options.pipelining ?? 10,
+    duration: options.durationS ?? Number(process.env.BENCH_DURATION ?? 5),
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${target.name} ${method} ${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  }
+  return {
+    target: target.name,
+    request: `${method} ${path.split('?')[0]!.replace(/[0-9a-f-]{36}/, '{token}')}`,
+    'req/s': Math.round(result.requests.average),
+    'p50 ms': result.latency.p50,
+    'p99 ms': result.latency.p99,
+  };
+}
+
+export function stopTargets(...targets: Target[]): void {
+  for (const target of targets) target.child.kill('SIGTERM');
+}
