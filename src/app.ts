@@ -7,10 +7,13 @@ import type { Config } from './config/index.js';
 import { type Database, openDatabase } from './entities/orm.js';
 import { HttpServer, type ListenAddress } from './http/server.js';
 import type { Logger } from './log/logger.js';
+import { sessionRoutes } from './sessions/routes.js';
 import { statusRoutes } from './status/routes.js';
 import { TenantHierarchy } from './tenants/hierarchy.js';
 import { TokenCache } from './tokens/cache.js';
+import { TokenCleanup } from './tokens/cleanup.js';
 import { LoginService } from './tokens/login.js';
+import { refreshTokenRoutes } from './tokens/refresh-token-routes.js';
 import { RefreshTokenRepository } from './tokens/refresh-tokens.js';
 import { TokenRepository } from './tokens/repository.js';
 import { tokenRoutes } from './tokens/routes.js';
@@ -69,6 +72,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const tokenRepository = new TokenRepository(orm);
     const tokens = new TokenService(actors, tokenRepository, new TokenCache(tokenRepository));
     const hierarchy = new TenantHierarchy(orm);
+    const cleanup = new TokenCleanup(
+      tokenRepository,
+      tokens.cache,
+      { intervalS: config.token_cleanup_interval, batchSize: config.token_cleanup_batch_size },
+      logger,
+    );
     const login = new LoginService({
       orm,
       config,
@@ -86,10 +95,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         ...statusRoutes([{ name: 'rest_api', ok: () => serving }]),
         ...backendRoutes(loadedBackends(config)),
         ...tokenRoutes({ orm, tokens, login, hierarchy, defaultExpiration: config.default_token_lifetime }),
+        ...refreshTokenRoutes({ orm, tokens, hierarchy }),
+        ...sessionRoutes({ orm, tokens, hierarchy }),
       ],
     });
     const address = await http.listen();
     serving = true;
+    cleanup.start();
     const empty = (await countUsers(orm)) === 0;
     return {
       address,
@@ -97,6 +109,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       empty,
       async stop() {
         serving = false;
+        cleanup.stop();
         await http.close(config.shutdown_timeout * 1000);
         tokens.stop();
         actors.stop();

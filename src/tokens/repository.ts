@@ -66,6 +66,23 @@ export class TokenRepository {
     });
   }
 
+  /**
+   * Deletes up to `batchSize` tokens expired before `now` (oldest first) with their sessions, in one
+   * transaction; returns what was deleted.
+   */
+  async deleteExpired(now: number, batchSize: number): Promise<TokenRecord[]> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const rows = await em.find(
+        Token,
+        { expireT: { $lt: Math.trunc(now) } },
+        { populate: ['session'], orderBy: { expireT: 'asc' }, limit: batchSize },
+      );
+      if (rows.length > 0)
+        await em.nativeDelete(Session, { uuid: { $in: rows.map((row) => row.session.uuid) } });
+      return rows.map(toRecord);
+    });
+  }
+
   /** Sessions of a user, counted through their tokens' `auth_id` (tokens.md §3.2); expired ones count. */
   async countUserSessions(authId: string): Promise<number> {
     return this.orm.em.fork().count(Token, { authId });

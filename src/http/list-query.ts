@@ -1,0 +1,9 @@
+import { type ListEndpoint, type ListParams, parseListParams } from '../validation/index.js';
+import { errors, type Json } from './errors.js';
+
+/** The list parameters of a request, or the `invalid-list-param` 400 (conventions.md §5, §6.1). */
+export function listQuery(query: URLSearchParams, endpoint: ListEndpoint): ListParams {
+  const parsed = parseListParams(query, endpoint);
+  if (!parsed.ok) throw errors.invalidListParam(parsed.errors as Record<string, Json>);
+  return parsed.params;
+}

@@ -1,0 +1,65 @@
+import type { Logger } from '../log/logger.js';
+import type { TokenCache } from './cache.js';
+import type { TokenRecord } from './record.js';
+import type { TokenRepository } from './repository.js';
+
+export interface CleanupOptions {
+  /** `token_cleanup_interval` in seconds; below 1 the job is disabled, as upstream. */
+  intervalS: number;
+  /** `token_cleanup_batch_size`. */
+  batchSize: number;
+  /** Called with each purged batch, after it is committed (bus events hook in here). */
+  onPurged?: (records: TokenRecord[]) => void;
+}
+
+/**
+ * The periodic purge of expired tokens (sessions.md §3): batches of the oldest expired tokens are
+ * deleted with their sessions until a batch comes back short. Expired tokens are already refused by
+ * every check; this keeps the tables from growing.
+ */
+export class TokenCleanup {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    private readonly repository: TokenRepository,
+    private readonly cache: TokenCache,
+    private readonly options: CleanupOptions,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.options.intervalS < 1) return;
+    this.timer = setInterval(() => void this.run(), this.options.intervalS * 1000);
+    this.timer.unref();
+  }
+
+  /** One pass; a pass still running is joined rather than overlapped. Resolves with the tokens purged. */
+  run(now = Date.now() / 1000): Promise<number> {
+    this.running ??= this.purge(now).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async purge(now: number): Promise<number> {
+    let purged = 0;
+    try {
+      for (;;) {
+        const batch = await this.repository.deleteExpired(now, this.options.batchSize);
+        for (const record of batch) this.cache.evict(record.token);
+        purged += batch.length;
+        if (batch.length > 0) this.options.onPurged?.(batch);
+        if (batch.length < this.options.batchSize) break;
+      }
+    } catch (error) {
+      this.log.error({ err: error }, 'token cleanup failed; retrying at the next interval');
+    }
+    if (purged > 0) this.log.info({ purged }, 'expired tokens purged');
+    return purged;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,26 @@
+import { basic, JSON_HEADERS, type TestApp } from './app.js';
+
+export interface IssuedToken {
+  token: string;
+  session_uuid: string;
+  refresh_token?: string;
+  metadata: Record<string, unknown>;
+}
+
+/** Logs in through `POST /0.1/token` and returns the token object; any failure throws. */
+export async function tokenFor(
+  server: TestApp,
+  username: string,
+  password: string,
+  body: object = {},
+  headers: Record<string, string> = {},
+): Promise<IssuedToken> {
+  const res = await server.call({
+    method: 'POST',
+    path: '/0.1/token',
+    headers: { ...JSON_HEADERS, Authorization: basic(username, password), ...headers },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
+  return res.json<{ data: IssuedToken }>().data;
+}
