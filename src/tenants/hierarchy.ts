@@ -46,4 +46,45 @@ export class TenantHierarchy {
   async exists(uuid: string): Promise<boolean> {
     return (await this.orm.em.fork().count(Tenant, { uuid })) > 0;
   }
+
+  /**
+   * The visible tenants of `tenantUuid` (conventions.md §3): itself, first, then all its descendants;
+   * for the master tenant, every tenant. The tenant is listed even when it does not exist, so that the
+   * result is never empty (an empty `in ()` list is not valid SQL).
+   */
+  async visibleTenants(tenantUuid: string): Promise<string[]> {
+    const em = this.orm.em.fork();
+    const rows =
+      tenantUuid === (await this.masterUuid())
+        ? await em.execute<{ uuid: string }[]>('select "uuid" from "auth_tenant"')
+        : await em.execute<{ uuid: string }[]>(
+            // `union` (not `union all`) stops on a cycle in corrupt data; the master's self-reference
+            // is skipped so the walk never climbs back up.
+            `with recursive "below" ("uuid") as (
+               select "uuid" from "auth_tenant" where "uuid" = ?
+               union
+               select "t"."uuid" from "auth_tenant" "t"
+                 join "below" "b" on "t"."parent_uuid" = "b"."uuid" and "t"."uuid" <> "t"."parent_uuid"
+             ) select "uuid" from "below"`,
+            [tenantUuid],
+          );
+    return [tenantUuid, ...rows.map((row) => row.uuid).filter((uuid) => uuid !== tenantUuid)];
+  }
+
+  /**
+   * `tenantUuid` itself, first, then its parent, grand-parent… up to the master tenant: the tenants
+   * whose shared policies it inherits (policies.md §2).
+   */
+  async ancestors(tenantUuid: string): Promise<string[]> {
+    const rows = await this.orm.em.fork().execute<{ uuid: string }[]>(
+      `with recursive "above" ("uuid", "parent_uuid") as (
+         select "uuid", "parent_uuid" from "auth_tenant" where "uuid" = ?
+         union
+         select "t"."uuid", "t"."parent_uuid" from "auth_tenant" "t"
+           join "above" "a" on "t"."uuid" = "a"."parent_uuid" and "a"."uuid" <> "a"."parent_uuid"
+       ) select "uuid" from "above"`,
+      [tenantUuid],
+    );
+    return [tenantUuid, ...rows.map((row) => row.uuid).filter((uuid) => uuid !== tenantUuid)];
+  }
 }
