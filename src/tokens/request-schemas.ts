@@ -5,7 +5,7 @@ import type { TokenRequest } from './login.js';
 const TEN_YEARS = 3600 * 24 * 365 * 10;
 
 /** `POST /token` body (tokens.md §3), with upstream's cross-field rules. */
-const tokenRequest = schema(
+export const tokenRequestSchema = schema(
   {
     backend: field.string().default('wazo_user'),
     expiration: field.lenientInteger().validate(range({ min: 1, max: TEN_YEARS })),
@@ -44,7 +44,7 @@ const tokenRequest = schema(
  * `POST /token/{t}/scopes/check` body (tokens.md §6). Upstream answers 500 when `scopes` is absent;
  * here it is required (400), as the spec advises.
  */
-const scopesCheck = schema({
+export const scopesCheckSchema = schema({
   scopes: field.list(field.string()).required(),
   tenant_uuid: field.string().default(null),
 });
@@ -56,10 +56,10 @@ function loaded<O>(result: LoadResult<O>): O {
 }
 
 export function parseTokenRequest(body: Json | undefined, defaultExpiration: number): TokenRequest {
-  const value = loaded(tokenRequest.load(body ?? null));
+  const value = loaded(tokenRequestSchema.load(body ?? null));
   return { ...value, expiration: value.expiration ?? defaultExpiration };
 }
 
 export function parseScopesCheck(body: Json | undefined): { scopes: string[]; tenant_uuid: string | null } {
-  return loaded(scopesCheck.load(body ?? null));
+  return loaded(scopesCheckSchema.load(body ?? null));
 }
