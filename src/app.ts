@@ -7,6 +7,7 @@ import type { Config } from './config/index.js';
 import { type Database, openDatabase } from './entities/orm.js';
 import { HttpServer, type ListenAddress } from './http/server.js';
 import type { Logger } from './log/logger.js';
+import { policyRoutes } from './policies/routes.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { statusRoutes } from './status/routes.js';
 import { TenantHierarchy } from './tenants/hierarchy.js';
@@ -18,6 +19,7 @@ import { RefreshTokenRepository } from './tokens/refresh-tokens.js';
 import { TokenRepository } from './tokens/repository.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { TokenService } from './tokens/service.js';
+import { userRoutes } from './users/routes.js';
 
 export interface App {
   readonly address: ListenAddress;
@@ -95,6 +97,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         ...statusRoutes([{ name: 'rest_api', ok: () => serving }]),
         ...backendRoutes(loadedBackends(config)),
         ...tokenRoutes({ orm, tokens, login, hierarchy, defaultExpiration: config.default_token_lifetime }),
+        ...userRoutes({ orm, tokens, hierarchy, idpPlugins: config.idp_plugins }),
+        ...policyRoutes({ orm, tokens, hierarchy }),
         ...refreshTokenRoutes({ orm, tokens, hierarchy }),
         ...sessionRoutes({ orm, tokens, hierarchy }),
       ],

@@ -172,8 +172,10 @@ export class HttpServer {
       }
       const { route } = match;
       request.params = match.params;
-      if (readsBody) request.body = parseJsonBody(raw ?? Buffer.alloc(0), request.headers['content-type']);
+      // The bytes are read at once (uWS hands them over only now), but parsed after the steps, as
+      // upstream reads its JSON in the handler: a bad token is a 401 even when the body is broken too.
       for (const step of route.steps ?? []) await step(request);
+      if (readsBody) request.body = parseJsonBody(raw ?? Buffer.alloc(0), request.headers['content-type']);
       const response = await route.handle(request);
       exchange.send(response, match.bodyless);
     } catch (error) {

@@ -72,8 +72,8 @@ export class TenantHierarchy {
   }
 
   /**
-   * `tenantUuid` itself, first, then its parent, grand-parent… up to the master tenant: the tenants
-   * whose shared policies it inherits (policies.md §2).
+   * `tenantUuid` itself, first, then all its ancestors up to the master tenant (in no particular order):
+   * the tenants whose shared policies it inherits (policies.md §2).
    */
   async ancestors(tenantUuid: string): Promise<string[]> {
     const rows = await this.orm.em.fork().execute<{ uuid: string }[]>(

@@ -67,7 +67,7 @@ t.test('refresh-token lists and deletion', async (t) => {
     const mine = await get('/0.1/users/me/tokens', bobToken);
     t.equal(mine.status, 200);
     t.same(mine.json(), byUuid, "a user's own listing equals the listing by uuid");
-    const refused = await get('/0.1/users/me/tokens', admin.replace(/^./, '0'));
+    const refused = await get('/0.1/users/me/tokens', '00000000-0000-4000-8000-000000000000');
     t.equal(refused.status, 401);
     t.equal((await get('/0.1/users/00000000-0000-4000-8000-000000000000/tokens')).status, 404);
   });

@@ -1,0 +1,96 @@
+import { requireAcl } from '../authz/require-acl.js';
+import { resolveScopingTenant } from '../authz/scoping-tenant.js';
+import type { Database } from '../entities/orm.js';
+import { errors } from '../http/errors.js';
+import { listQuery } from '../http/list-query.js';
+import { empty, type HttpRequest, json } from '../http/request.js';
+import type { Route, Step } from '../http/route.js';
+import type { TenantHierarchy } from '../tenants/hierarchy.js';
+import type { TokenService } from '../tokens/service.js';
+import { assertMayAdd, assertMayRemove } from './escalation.js';
+import { aclOf, isReadOnly, policyJson } from './format.js';
+import { findPolicy } from './lookup.js';
+import { noSuchPolicy, readPolicyParam } from './reference.js';
+import { PolicyRepository } from './repository.js';
+import { POLICY_LIST, parsePolicyPost } from './schemas.js';
+import { policyScope } from './scope.js';
+
+export interface PolicyRouteDependencies {
+  orm: Database;
+  tokens: TokenService;
+  hierarchy: TenantHierarchy;
+}
+
+/** `POST|GET /policies`, `GET|DELETE /policies/{policy_uuid|policy_slug}` (policies.md §4). */
+export function policyRoutes({ orm, tokens, hierarchy }: PolicyRouteDependencies): Route[] {
+  const policies = new PolicyRepository(orm);
+  const scopingTenant = resolveScopingTenant(orm, hierarchy);
+
+  /** One route pattern serves both upstream variants: the value decides (policies.md §4). */
+  const onePolicy = (action: string): Step[] => [
+    readPolicyParam('policy'),
+    requireAcl(tokens, `auth.policies.{policy}.${action}`),
+    scopingTenant,
+  ];
+
+  const resolve = (request: HttpRequest) =>
+    findPolicy({ policies, hierarchy }, request.params.policy!, request.locals.tenantUuid!);
+
+  return [
+    {
+      method: 'POST',
+      path: '/policies',
+      readsBody: true,
+      steps: [requireAcl(tokens, 'auth.policies.create')],
+      async handle(request) {
+        // Upstream validates the body before it looks at Wazo-Tenant.
+        const body = parsePolicyPost(request.body);
+        await scopingTenant(request);
+        assertMayAdd(request.locals.token!, body.acl);
+        const tenant = request.locals.tenantUuid!;
+        const [above, below] = await Promise.all([
+          hierarchy.ancestors(tenant),
+          body.shared ? hierarchy.visibleTenants(tenant) : [],
+        ]);
+        const policy = await policies.create({ ...body, tenant }, { above, below });
+        return json(policyJson(policy));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/policies',
+      steps: [requireAcl(tokens, 'auth.policies.read')],
+      async handle(request) {
+        const params = listQuery(request.query, POLICY_LIST);
+        await scopingTenant(request);
+        // The list schema accepts it, upstream's paginator then has no such column.
+        if (params.order === 'read_only') throw errors.legacy(400, 'Invalid sort column: read_only');
+        const scope = await policyScope(hierarchy, request.locals.tenantUuid!, params.recurse);
+        const { items, total } = await policies.list(scope, params, params.booleans.read_only);
+        return json({ items: items.map((policy) => policyJson(policy, scope)), total });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/policies/{policy}',
+      steps: onePolicy('read'),
+      async handle(request) {
+        const { policy, scope } = await resolve(request);
+        return json(policyJson(policy, scope));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/policies/{policy}',
+      steps: onePolicy('delete'),
+      async handle(request) {
+        const { policy, scope } = await resolve(request);
+        assertMayRemove(request.locals.token!, aclOf(policy));
+        if (isReadOnly(policy, scope))
+          throw errors.legacy(403, `Forbidden policy deletion: "${policy.uuid}"`);
+        if (!(await policies.delete(policy.uuid, scope.own))) throw noSuchPolicy({ uuid: policy.uuid });
+        return empty(204);
+      },
+    },
+  ];
+}

@@ -1,0 +1,70 @@
+import type { Email, User } from '../entities/index.js';
+import type { Json } from '../http/errors.js';
+
+type JsonObject = { [key: string]: Json };
+
+/** A type alias, not an interface, so that it stays assignable to `Json`. */
+type UserJson = {
+  uuid: string;
+  username: string | null;
+  firstname: string | null;
+  lastname: string | null;
+  purpose: string;
+  authentication_method: string;
+  enabled: boolean | null;
+  tenant_uuid: string;
+  emails: Json[];
+};
+
+function emailJson(email: Email): JsonObject {
+  return { uuid: email.uuid, address: email.address, main: email.main, confirmed: email.confirmed };
+}
+
+/** The main address first, then by address: the stored rows have no order of their own. */
+function emailsJson(user: User): Json[] {
+  return user.emails
+    .getItems()
+    .sort((a, b) => Number(b.main) - Number(a.main) || a.address.localeCompare(b.address))
+    .map(emailJson);
+}
+
+/** The user object (users.md §1), keys in upstream's order; never any password data. `emails` must be populated. */
+export function userJson(user: User): UserJson {
+  return {
+    uuid: user.uuid,
+    username: user.username,
+    firstname: user.firstname,
+    lastname: user.lastname,
+    purpose: user.purpose,
+    authentication_method: user.authenticationMethod,
+    enabled: user.enabled,
+    tenant_uuid: user.tenant.uuid,
+    emails: emailsJson(user),
+  };
+}
+
+/** `POST /users` answers the same fields in another order, as upstream's creation path builds them. */
+export function createdUserJson(user: User): JsonObject {
+  const {
+    uuid,
+    username,
+    firstname,
+    lastname,
+    purpose,
+    emails,
+    enabled,
+    tenant_uuid,
+    authentication_method,
+  } = userJson(user);
+  return {
+    uuid,
+    username,
+    firstname,
+    lastname,
+    purpose,
+    emails,
+    enabled,
+    tenant_uuid,
+    authentication_method,
+  };
+}

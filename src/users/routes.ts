@@ -1,0 +1,100 @@
+import { requireAcl } from '../authz/require-acl.js';
+import { resolveScopingTenant } from '../authz/scoping-tenant.js';
+import type { Config } from '../config/index.js';
+import type { Database } from '../entities/orm.js';
+import { errors } from '../http/errors.js';
+import { listQuery } from '../http/list-query.js';
+import { empty, type HttpRequest, json } from '../http/request.js';
+import type { Route } from '../http/route.js';
+import { hashPassword } from '../passwords/index.js';
+import { PolicyRepository } from '../policies/repository.js';
+import type { TenantHierarchy } from '../tenants/hierarchy.js';
+import type { TokenService } from '../tokens/service.js';
+import { authenticationMethods, chooseAuthenticationMethod } from './authentication-method.js';
+import { createdUserJson, userJson } from './format.js';
+import { userPolicyRoutes } from './policy-routes.js';
+import { UserRepository } from './repository.js';
+import { parseUserPost, USER_LIST } from './schemas.js';
+
+export interface UserRouteDependencies {
+  orm: Database;
+  tokens: TokenService;
+  hierarchy: TenantHierarchy;
+  /** Decides which `authentication_method` values are accepted. */
+  idpPlugins: Config['idp_plugins'];
+}
+
+const NO_PASSWORD = { hash: null, salt: null };
+
+/** `GET|POST /users`, `GET|DELETE /users/{user_uuid}` and the user↔policy links (users.md §3). */
+export function userRoutes({ orm, tokens, hierarchy, idpPlugins }: UserRouteDependencies): Route[] {
+  const users = new UserRepository(orm);
+  const scopingTenant = resolveScopingTenant(orm, hierarchy);
+  const methods = authenticationMethods(idpPlugins);
+  /** A single user is reachable from any tenant of the scoping tenant's subtree (conventions.md §3). */
+  const visibleTenants = (request: HttpRequest) => hierarchy.visibleTenants(request.locals.tenantUuid!);
+
+  return [
+    {
+      method: 'GET',
+      path: '/users',
+      steps: [requireAcl(tokens, 'auth.users.read'), scopingTenant],
+      async handle(request) {
+        const params = listQuery(request.query, USER_LIST);
+        const tenants = params.recurse ? await visibleTenants(request) : [request.locals.tenantUuid!];
+        const { items, total, filtered } = await users.list(tenants, params);
+        return json({ total, filtered, items: items.map(userJson) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/users',
+      readsBody: true,
+      steps: [requireAcl(tokens, 'auth.users.create'), scopingTenant],
+      async handle(request) {
+        const body = parseUserPost(request.body);
+        const authenticationMethod = chooseAuthenticationMethod(
+          body.authentication_method,
+          body.purpose,
+          methods,
+        );
+        const user = await users.create({
+          uuid: body.uuid,
+          username: body.username,
+          password: body.password ? await hashPassword(body.password) : NO_PASSWORD,
+          firstname: body.firstname,
+          lastname: body.lastname,
+          purpose: body.purpose,
+          authenticationMethod,
+          enabled: body.enabled,
+          emailAddress: body.email_address,
+          // The body's `tenant_uuid` is ignored: the owner is the scoping tenant.
+          tenant: request.locals.tenantUuid!,
+        });
+        return json(createdUserJson(user));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/users/{user_uuid:uuid}',
+      steps: [requireAcl(tokens, 'auth.users.{user_uuid}.read'), scopingTenant],
+      async handle(request) {
+        const uuid = request.params.user_uuid!;
+        const user = await users.findIn(uuid, await visibleTenants(request));
+        if (!user) throw errors.unknown('users', uuid);
+        return json(userJson(user));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/users/{user_uuid:uuid}',
+      steps: [requireAcl(tokens, 'auth.users.{user_uuid}.delete'), scopingTenant],
+      async handle(request) {
+        const uuid = request.params.user_uuid!;
+        if (!(await users.deleteIn(uuid, await visibleTenants(request)))) throw errors.unknown('users', uuid);
+        return empty(204);
+      },
+    },
+    ...userPolicyRoutes({ tokens, hierarchy, users, policies: new PolicyRepository(orm), scopingTenant }),
+  ];
+}
