@@ -42,6 +42,17 @@ const routes: Route[] = [
     ],
     handle: () => json({ ok: true }),
   },
+  {
+    method: 'POST',
+    path: '/stepped',
+    readsBody: true,
+    steps: [
+      (req) => {
+        if (!req.headers['x-auth-token']) throw errors.unauthorized({ invalid_token: '' });
+      },
+    ],
+    handle: (req) => json({ received: req.body ?? null }),
+  },
 ];
 
 t.test('routing', async (t) => {
@@ -109,6 +120,15 @@ t.test('routing', async (t) => {
     t.equal(refused.json<{ error_id: string }>().error_id, 'unauthorized');
     const allowed = await request(base, { path: '/0.1/stepped', headers: { 'X-Auth-Token': 'x' } });
     t.same(allowed.json(), { ok: true });
+    const brokenUnauthorized = await request(base, { method: 'POST', path: '/0.1/stepped', body: '{"a":' });
+    t.equal(brokenUnauthorized.status, 401, 'the steps answer before the body is parsed, as upstream');
+    const broken = await request(base, {
+      method: 'POST',
+      path: '/0.1/stepped',
+      headers: { 'X-Auth-Token': 'x' },
+      body: '{"a":',
+    });
+    t.equal(broken.status, 400);
   });
 });
 
