@@ -6,7 +6,7 @@ import { field, firstError, type ListEndpoint, length, type Schema, schema } fro
  * `POST /users` (users.md §3), fields in upstream's schema order, which decides the field an
  * `invalid-data` error names. `authentication_method` is any string here; its value is checked after.
  */
-const userPost = schema({
+export const userPostSchema = schema({
   username: field
     .string()
     .validate(length({ min: 1, max: 256 }))
@@ -24,11 +24,11 @@ const userPost = schema({
   email_address: field.email().nullable(),
 });
 
-export type UserPost = typeof userPost extends Schema<infer O> ? O : never;
+export type UserPost = typeof userPostSchema extends Schema<infer O> ? O : never;
 
 /** The body of `POST /users`, or the `invalid-data` 400 of its first failing field. */
 export function parseUserPost(body: Json | undefined): UserPost {
-  const result = userPost.load(body ?? null);
+  const result = userPostSchema.load(body ?? null);
   if (result.ok) return result.value;
   const { message, details } = firstError(result.errors);
   throw errors.invalidData('users', details, message);

@@ -2,19 +2,8 @@
 import t from 'tap';
 import { Access, Policy, User } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
+import { adminCaller, apiError, legacyError, type PolicyBody, userCaller } from '../helpers/callers.js';
 import { createTenant } from '../helpers/fixtures.js';
-import { adminCaller, apiError, legacyError, userCaller } from '../users/support.js';
-
-type PolicyBody = {
-  uuid: string;
-  tenant_uuid: string;
-  name: string;
-  slug: string;
-  description: string | null;
-  acl: string[];
-  read_only: boolean;
-  shared: boolean;
-};
 
 t.test('POST /policies', async (t) => {
   const server = await startTestApp(t);

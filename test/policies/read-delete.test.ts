@@ -2,18 +2,9 @@
 import t from 'tap';
 import { Access, Group, Policy, User } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
+import { adminCaller, apiError, legacyError, type PolicyBody, userCaller } from '../helpers/callers.js';
 import { createTenant } from '../helpers/fixtures.js';
-import { adminCaller, apiError, legacyError, userCaller } from '../users/support.js';
 
-type PolicyBody = {
-  uuid: string;
-  tenant_uuid: string;
-  name: string;
-  slug: string;
-  acl: string[];
-  read_only: boolean;
-  shared: boolean;
-};
 type PolicyList = { items: PolicyBody[]; total: number };
 
 t.test('policies: visibility, exposed fields, read and delete', async (t) => {

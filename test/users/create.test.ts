@@ -3,9 +3,9 @@ import { raw } from '@mikro-orm/core';
 import t from 'tap';
 import { allUsersGroupName, Email, Group, User } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
+import { adminCaller, apiError, caller, userCaller } from '../helpers/callers.js';
 import { createTenant, createUser } from '../helpers/fixtures.js';
 import { tokenFor } from '../helpers/tokens.js';
-import { adminCaller, apiError, caller, userCaller } from './support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BAD_BODY = { message: 'The browser (or proxy) sent a request that this server could not understand.' };

@@ -3,8 +3,8 @@
 import t from 'tap';
 import { Group, Policy, User } from '../../src/entities/index.js';
 import { basic, JSON_HEADERS, startTestApp } from '../helpers/app.js';
+import { adminCaller, apiError, legacyError, userCaller } from '../helpers/callers.js';
 import { createTenant } from '../helpers/fixtures.js';
-import { adminCaller, apiError, legacyError, userCaller } from './support.js';
 
 type PolicyBody = { uuid: string; tenant_uuid: string; name: string; read_only: boolean; shared: boolean };
 type PolicyList = { items: PolicyBody[]; total: number; filtered: number };

@@ -2,9 +2,9 @@
 import t from 'tap';
 import { allUsersGroupName, Email, Group, Policy, User } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
+import { adminCaller, apiError, userCaller } from '../helpers/callers.js';
 import { createTenant, createUser } from '../helpers/fixtures.js';
 import { tokenFor } from '../helpers/tokens.js';
-import { adminCaller, apiError, userCaller } from './support.js';
 
 type UserItem = { uuid: string; username: string | null; emails: { address: string }[] };
 type UserList = { total: number; filtered: number; items: UserItem[] };

@@ -1,5 +1,6 @@
 // POST /users (users.md) and the other invalid-data / legacy bodies: groups, tenants, policies, passwords.
 import t from 'tap';
+import { userPostSchema } from '../../src/users/schemas.js';
 import {
   type ErrorDict,
   field,
@@ -13,24 +14,8 @@ import {
   schema,
 } from '../../src/validation/index.js';
 
-// Upstream's UserPostSchema: the inherited fields first (username … enabled), then uuid, password, email.
-const userPost = schema({
-  username: field
-    .string()
-    .validate(length({ min: 1, max: 256 }))
-    .default(null),
-  firstname: field.string().default(null),
-  lastname: field.string().default(null),
-  purpose: field.choice(['user', 'internal', 'external_api']).default('user'),
-  authentication_method: field.string(),
-  enabled: field.boolean().default(true),
-  uuid: field.uuid(),
-  password: field
-    .string()
-    .validate(length({ min: 1 }))
-    .nullable(),
-  email_address: field.email().nullable(),
-});
+// The route's own schema (src/users/schemas.ts): upstream's UserPostSchema field order.
+const userPost = userPostSchema;
 
 const errorsOf = <O>(result: LoadResult<O>): ErrorDict => {
   if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);

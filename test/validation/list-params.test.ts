@@ -1,4 +1,5 @@
 import t from 'tap';
+import { USER_LIST } from '../../src/users/schemas.js';
 import {
   type ListEndpoint,
   parseBoolean,
@@ -6,20 +7,7 @@ import {
   searchPattern,
 } from '../../src/validation/index.js';
 
-const USERS: ListEndpoint = {
-  sortable: ['username', 'firstname', 'lastname'],
-  defaultOrder: 'username',
-  filters: [
-    'uuid',
-    'username',
-    'firstname',
-    'lastname',
-    'purpose',
-    'email_address',
-    'group_uuid',
-    'policy_uuid',
-  ],
-};
+const USERS = USER_LIST;
 const SESSIONS: ListEndpoint = { sortable: ['mobile'], filters: [] };
 const TENANTS: ListEndpoint = {
   sortable: ['name', 'slug'],

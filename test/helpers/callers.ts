@@ -1,9 +1,9 @@
-// Shared by the user and policy tests: a caller with a token, and the admin every test file starts with.
+// Callers for API tests: a token and the requests it makes, and the admin every test file starts with.
 
-import { JSON_HEADERS, type TestApp } from '../helpers/app.js';
-import { createUser } from '../helpers/fixtures.js';
-import type { ClientResponse } from '../helpers/http.js';
-import { tokenFor } from '../helpers/tokens.js';
+import { JSON_HEADERS, type TestApp } from './app.js';
+import { createUser } from './fixtures.js';
+import type { ClientResponse } from './http.js';
+import { tokenFor } from './tokens.js';
 
 export interface Caller {
   readonly token: string;
@@ -73,3 +73,15 @@ export function legacyError(res: ClientResponse): { reason: string; status_code:
   }
   return { reason: body.reason.join('|'), status_code: body.status_code };
 }
+
+/** A policy object as the API answers it (policies.md §1). */
+export type PolicyBody = {
+  uuid: string;
+  tenant_uuid: string;
+  name: string;
+  slug: string;
+  description: string | null;
+  acl: string[];
+  read_only: boolean;
+  shared: boolean;
+};
