@@ -67,8 +67,7 @@ export function sessionRoutes({ orm, tokens, hierarchy }: SessionRouteDependenci
       steps: [requireAcl(tokens, 'auth.sessions.read'), scoping],
       async handle(request) {
         const params = listQuery(request.query, SESSIONS);
-        const tenant = request.locals.tenantUuid!;
-        const tenants = params.recurse ? await hierarchy.visibleTenants(tenant) : [tenant];
+        const tenants = await hierarchy.listed(request.locals.tenantUuid!, params.recurse);
         return list(params, { session: { tenant: { $in: tenants } } });
       },
     },

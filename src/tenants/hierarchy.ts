@@ -87,4 +87,9 @@ export class TenantHierarchy {
     );
     return [tenantUuid, ...rows.map((row) => row.uuid).filter((uuid) => uuid !== tenantUuid)];
   }
+
+  /** The tenants a list endpoint covers (conventions.md §3): the scoping tenant, or its subtree with `recurse`. */
+  async listed(scopingTenant: string, recurse: boolean): Promise<string[]> {
+    return recurse ? this.visibleTenants(scopingTenant) : [scopingTenant];
+  }
 }

@@ -100,8 +100,7 @@ export function refreshTokenRoutes({ orm, tokens, hierarchy }: RefreshTokenRoute
       steps: [requireAcl(tokens, 'auth.tokens.read'), scoping],
       async handle(request) {
         const params = listQuery(request.query, REFRESH_TOKENS);
-        const tenant = request.locals.tenantUuid!;
-        const tenants = params.recurse ? await hierarchy.visibleTenants(tenant) : [tenant];
+        const tenants = await hierarchy.listed(request.locals.tenantUuid!, params.recurse);
         return list(params, { user: { tenant: { $in: tenants } } });
       },
     },

@@ -41,7 +41,7 @@ export function userRoutes({ orm, tokens, hierarchy, idpPlugins }: UserRouteDepe
       steps: [requireAcl(tokens, 'auth.users.read'), scopingTenant],
       async handle(request) {
         const params = listQuery(request.query, USER_LIST);
-        const tenants = params.recurse ? await visibleTenants(request) : [request.locals.tenantUuid!];
+        const tenants = await hierarchy.listed(request.locals.tenantUuid!, params.recurse);
         const { items, total, filtered } = await users.list(tenants, params);
         return json({ total, filtered, items: items.map(userJson) });
       },
