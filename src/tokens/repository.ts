@@ -83,6 +83,12 @@ export class TokenRepository {
     });
   }
 
+  /** The tokens of a user (by `auth_id`). */
+  async tokensOf(authId: string): Promise<string[]> {
+    const rows = await this.orm.em.fork().find(Token, { authId }, { fields: ['uuid'] });
+    return rows.map((row) => row.uuid);
+  }
+
   /** Sessions of a user, counted through their tokens' `auth_id` (tokens.md §3.2); expired ones count. */
   async countUserSessions(authId: string): Promise<number> {
     return this.orm.em.fork().count(Token, { authId });

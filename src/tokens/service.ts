@@ -56,6 +56,19 @@ export class TokenService {
     return this.tokens.ask(token, { kind: 'revoke' });
   }
 
+  /**
+   * Revokes every session of a user (password change, user disabled: sessions.md §4); resolves with
+   * what was deleted, one record per session.
+   */
+  async revokeUserSessions(userUuid: string): Promise<TokenRecord[]> {
+    const revoked: TokenRecord[] = [];
+    for (const token of await this.repository.tokensOf(userUuid)) {
+      const record = await this.revoke(token);
+      if (record) revoked.push(record);
+    }
+    return revoked;
+  }
+
   /** A live, unexpired token, from memory when possible. */
   find(token: string): Promise<LiveToken | null> {
     return this.cache.get(token);
