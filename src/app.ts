@@ -1,16 +1,21 @@
 import { startActorSystem } from './actors/system.js';
+import { withApiDocument } from './api-spec/index.js';
 import { WazoUserBackend } from './authentication/wazo-user.js';
 import { loadedBackends } from './backends/registry.js';
 import { backendRoutes } from './backends/routes.js';
 import { countUsers, createInitialUser, resolvePlatformUuid } from './bootstrap/index.js';
 import type { Config } from './config/index.js';
+import { configRoutes } from './config-api/index.js';
 import { type Database, openDatabase } from './entities/orm.js';
+import { groupRoutes } from './groups/routes.js';
 import { HttpServer, type ListenAddress } from './http/server.js';
 import type { Logger } from './log/logger.js';
 import { policyRoutes } from './policies/routes.js';
+import { provision } from './provisioning/index.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { statusRoutes } from './status/routes.js';
 import { TenantHierarchy } from './tenants/hierarchy.js';
+import { tenantRoutes } from './tenants/routes.js';
 import { TokenCache } from './tokens/cache.js';
 import { TokenCleanup } from './tokens/cleanup.js';
 import { LoginService } from './tokens/login.js';
@@ -68,6 +73,8 @@ async function bootstrapUser(config: Config, orm: Database, log: Logger): Promis
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const orm = await openWithRetry(config, logger);
   try {
+    // bootstrap.md §4: provisioning after the migrations, before the bootstrap user.
+    await provision(orm, config, logger);
     const platformUuid = await resolvePlatformUuid(orm, config.uuid);
     await bootstrapUser(config, orm, logger);
     const actors = startActorSystem();
@@ -93,15 +100,18 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const http = new HttpServer({
       config,
       logger,
-      routes: [
+      routes: withApiDocument(config, [
         ...statusRoutes([{ name: 'rest_api', ok: () => serving }]),
         ...backendRoutes(loadedBackends(config)),
         ...tokenRoutes({ orm, tokens, login, hierarchy, defaultExpiration: config.default_token_lifetime }),
         ...userRoutes({ orm, tokens, hierarchy, idpPlugins: config.idp_plugins }),
         ...policyRoutes({ orm, tokens, hierarchy }),
+        ...groupRoutes({ orm, tokens, hierarchy }),
         ...refreshTokenRoutes({ orm, tokens, hierarchy }),
         ...sessionRoutes({ orm, tokens, hierarchy }),
-      ],
+        ...tenantRoutes({ orm, tokens, hierarchy, config, logger }),
+        ...configRoutes({ config, logger, tokens, hierarchy, platformUuid }),
+      ]),
     });
     const address = await http.listen();
     serving = true;

@@ -19,7 +19,7 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
  */
 export function requireAcl(tokens: TokenService, template: string): Step {
   const render = compileTemplate(template);
-  return async (request) => {
+  const step: Step = async (request) => {
     const required = render(request.params);
     const presented = request.headers['x-auth-token'] ?? '';
     const token = UUID.test(presented)
@@ -42,4 +42,5 @@ export function requireAcl(tokens: TokenService, template: string): Step {
     }
     request.locals.token = token;
   };
+  return Object.assign(step, { requiredAcl: template });
 }

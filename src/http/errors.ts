@@ -1,3 +1,5 @@
+import { pythonRepr } from '../validation/python-repr.js';
+
 /*
  * The one catalogue of errors the API answers. Upstream speaks four shapes (conventions.md §6): the API
  * error envelope, the legacy envelope, the framework `{message}` body and the framework HTML 404. Every
@@ -74,6 +76,13 @@ export class NotFoundPage extends HttpError {
   }
 }
 
+const conflict = (
+  resource: string,
+  details: Record<string, Json>,
+  message = 'Conflict detected',
+  status = 409,
+) => new ApiError(status, 'conflict', message, details, resource);
+
 export const errors = {
   notFound: () => new NotFoundPage(),
   badRequestBody: () =>
@@ -100,8 +109,103 @@ export const errors = {
       { uuid: id },
       resource,
     ),
-  conflict: (resource: string, details: Record<string, Json>, message = 'Conflict detected', status = 409) =>
-    new ApiError(status, 'conflict', message, details, resource),
+  forbiddenGroup: (uuid: string) =>
+    new ApiError(403, 'forbidden-group', `Forbidden group modification: "${uuid}"`, { uuid }, 'groups'),
+  // Upstream's spelling, in the id and in the message.
+  mismatchingTenant: (userTenant: string, groupTenant: string) =>
+    new ApiError(
+      400,
+      'missmatching-tenant',
+      'Ressources are not in the same tenant',
+      { user_tenant_uuid: userTenant, group_tenant_uuid: groupTenant },
+      'groups',
+    ),
+  conflict,
+
+  passwordManagedExternally: (uuid: string) =>
+    new ApiError(
+      405,
+      'password-managed-externally',
+      `Unable to update externally managed password for user : "${uuid}"`,
+      { uuid },
+      'users',
+    ),
+
+  refreshTokenNotFound: (clientId: string) =>
+    new ApiError(
+      404,
+      'cannot-find-refresh-token-matching-client-id',
+      `unknown refresh_token for client_id "${clientId}"`,
+      { client_id: clientId },
+      'tokens',
+    ),
+
+  // Tenants (conventions.md §6.5, tenants.md §3).
+
+  /** `POST /tenants` with the uuid of its parent: only the master may be its own parent. */
+  masterTenantConflict: () =>
+    conflict(
+      'tenants',
+      { parent_uuid: { constraint_id: 'unique', msg: 'A master tenant already exist' } },
+      'Conflict detected',
+      403,
+    ),
+
+  tenantIdentityConflict: (uuid: string) =>
+    new ApiError(
+      409,
+      'tenant-identity-conflict',
+      'Tenant Conflict detected',
+      {
+        uuid: {
+          constraint_id: 'unique',
+          message: `A tenant with identity uuid="${uuid}" already exists`,
+        },
+      },
+      'tenants',
+    ),
+
+  tenantSlugConflict: (slug: string) =>
+    conflict('tenants', {
+      slug: { constraint_id: 'unique', message: `The slug "${slug}" is already used` },
+    }),
+
+  /** The whole submitted list is printed as Python list text, under a hyphenated `constraint-id`. */
+  tenantDomainConflict: (names: readonly string[]) =>
+    conflict('tenants', {
+      domain_names: {
+        'constraint-id': 'unique',
+        message: `Domain name : "${pythonRepr([...names])}" is already in use, no duplicates allowed`,
+      },
+    }),
+
+  tenantDescendantParent: (tenant: string, parent: string) =>
+    conflict(
+      'tenants',
+      { uuid: tenant, parent_uuid: parent },
+      `Parent (${parent}) is a descendent of tenant: "${tenant}"`,
+    ),
+
+  deletingOwnTenant: (uuid: string) =>
+    new ApiError(
+      403,
+      'deleting-own-tenant-forbidden',
+      `Deleting its own tenant is forbidden: "${uuid}"`,
+      { tenant_uuid: uuid },
+      'tenants',
+    ),
+
+  /**
+   * Upstream's malformed answer to deleting a tenant that has children: `error_id` holds the details
+   * object, `details` the resource name, and there is no `resource` key.
+   */
+  tenantHasChildren: (uuid: string) =>
+    new ApiError(
+      400,
+      { uuid },
+      `Unauthorized delete of tenant : "${uuid}" ; since it has at least one child`,
+      'tenants',
+    ),
 
   legacy: (status: number, reason: string) => new LegacyError(status, reason),
   authenticationFailed: () => new LegacyError(401, 'Authentication Failed'),

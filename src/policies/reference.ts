@@ -1,4 +1,5 @@
 import { errors, type LegacyError } from '../http/errors.js';
+import type { HttpRequest } from '../http/request.js';
 import type { Step } from '../http/route.js';
 import { pythonRepr } from '../validation/index.js';
 
@@ -15,16 +16,29 @@ export function policyRef(value: string): PolicyRef {
   return CANONICAL_UUID.test(value) ? { uuid: value.toLowerCase() } : { slug: value };
 }
 
+/** Upstream's path converter matches no empty segment, nor one that holds a `/` once decoded (`%2F`). */
+function segmentOf(request: HttpRequest, param: string): string {
+  const value = request.params[param] ?? '';
+  if (value === '' || value.includes('/')) throw errors.notFound();
+  return value;
+}
+
 /**
  * The first step of routes with a `{param}` naming a policy, reading it as upstream's URL converters do:
- * an empty segment, or one that holds a `/` once decoded (`%2F`), matches no route (HTML 404); a UUID
- * reaches the required-ACL template in lower case, so `auth.policies.<UUID>.read` never shows capitals.
+ * an empty segment, or one that holds a `/` once decoded, matches no route (HTML 404); a UUID reaches the
+ * required-ACL template in lower case, so `auth.policies.<UUID>.read` never shows capitals.
  */
 export function readPolicyParam(param: string): Step {
   return (request) => {
-    const value = request.params[param] ?? '';
-    if (value === '' || value.includes('/')) throw errors.notFound();
+    const value = segmentOf(request, param);
     if (CANONICAL_UUID.test(value)) request.params[param] = value.toLowerCase();
+  };
+}
+
+/** The `{access}` segment of `/policies/{…}/acl/{access}`: taken as decoded (`%23` is `#`), never recased. */
+export function readAccessParam(param: string): Step {
+  return (request) => {
+    segmentOf(request, param);
   };
 }
 

@@ -1,4 +1,10 @@
-import { type FilterQuery, type ObjectQuery, raw, UniqueConstraintViolationException } from '@mikro-orm/core';
+import {
+  type FilterQuery,
+  ForeignKeyConstraintViolationException,
+  type ObjectQuery,
+  raw,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
 import type { QueryBuilder, SqlEntityManager } from '@mikro-orm/postgresql';
 import { Access, Policy } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
@@ -57,6 +63,13 @@ export interface NewPolicy {
   acl: readonly string[];
   shared: boolean;
   tenant: string;
+}
+
+/** What `PUT /policies/{…}` rewrites; the slug and the shared flag never change after creation. */
+export interface PolicyChanges {
+  name: string;
+  description: string | null;
+  acl: readonly string[];
 }
 
 /** The tenants around the owner of a new policy, for the duplicate rules of policies.md §4. */
@@ -155,6 +168,63 @@ export class PolicyRepository {
     });
   }
 
+  /**
+   * Rewrites the name, description and ACL of the policy if one of `owners` owns it (null otherwise), in
+   * one transaction, and reads it back. Another policy of its tenant with that name is a 409 (upstream
+   * fails there with a 500).
+   */
+  async update(uuid: string, owners: ReadonlySet<string>, changes: PolicyChanges): Promise<Policy | null> {
+    const updated = await this.orm.em
+      .fork()
+      .transactional(async (em) => {
+        const policy = await em.findOne(
+          Policy,
+          { uuid, tenant: { $in: [...owners] } },
+          { populate: ['accesses'] },
+        );
+        if (!policy) return false;
+        const sameName = { tenant: policy.tenant, name: changes.name, uuid: { $ne: uuid } };
+        if ((await em.count(Policy, sameName)) > 0) throw duplicate(changes.name);
+        policy.name = changes.name;
+        policy.description = changes.description;
+        policy.accesses.set(await intern(em, [...new Set(changes.acl)]));
+        return true;
+      })
+      .catch((error: unknown) => {
+        // A concurrent rename or creation took the name.
+        throw error instanceof UniqueConstraintViolationException ? duplicate(changes.name) : error;
+      });
+    return updated ? this.get({ uuid }, null) : null;
+  }
+
+  /** Adds one entry to the policy's ACL: `present` if it had it, `gone` when the policy is no more. */
+  async addAccess(uuid: string, access: string): Promise<'added' | 'present' | 'gone'> {
+    try {
+      return await this.orm.em.fork().transactional(async (em) => {
+        const [interned] = await intern(em, [access]);
+        const result = await em.execute<{ affectedRows: number }>(
+          'insert into "auth_policy_access" ("policy_uuid", "access_id") values (?, ?) on conflict do nothing',
+          [uuid, interned!.id],
+          'run',
+        );
+        return result.affectedRows > 0 ? 'added' : 'present';
+      });
+    } catch (error) {
+      if (error instanceof ForeignKeyConstraintViolationException) return 'gone';
+      throw error;
+    }
+  }
+
+  /** Removes one entry from the policy's ACL; an entry it does not have is no error. */
+  async removeAccess(uuid: string, access: string): Promise<void> {
+    await this.orm.em.fork().execute(
+      `delete from "auth_policy_access" where "policy_uuid" = ?
+         and "access_id" in (select "id" from "auth_access" where "access" = ?)`,
+      [uuid, access],
+      'run',
+    );
+  }
+
   /** Deletes the policy if one of `owners` owns it; its links go with it, its access strings stay. */
   async delete(uuid: string, owners: ReadonlySet<string>): Promise<boolean> {
     return (await this.orm.em.fork().nativeDelete(Policy, { uuid, tenant: { $in: [...owners] } })) > 0;
@@ -169,7 +239,7 @@ async function freeSlug(em: SqlEntityManager, name: string, tenant: string): Pro
 }
 
 /** The `auth_access` rows of `acl`, in its order, inserting the strings not interned yet. */
-async function intern(em: SqlEntityManager, acl: readonly string[]): Promise<Access[]> {
+export async function intern(em: SqlEntityManager, acl: readonly string[]): Promise<Access[]> {
   if (acl.length === 0) return [];
   // `on conflict do nothing`: another transaction may intern the same string at the same time.
   await em

@@ -10,9 +10,9 @@ import type { TokenService } from '../tokens/service.js';
 import { assertMayAdd, assertMayRemove } from './escalation.js';
 import { aclOf, isReadOnly, policyJson } from './format.js';
 import { findPolicy } from './lookup.js';
-import { noSuchPolicy, readPolicyParam } from './reference.js';
+import { noSuchPolicy, policyRef, readAccessParam, readPolicyParam } from './reference.js';
 import { PolicyRepository } from './repository.js';
-import { POLICY_LIST, parsePolicyPost } from './schemas.js';
+import { POLICY_LIST, parsePolicyPost, parsePolicyPut } from './schemas.js';
 import { policyScope } from './scope.js';
 
 export interface PolicyRouteDependencies {
@@ -21,7 +21,10 @@ export interface PolicyRouteDependencies {
   hierarchy: TenantHierarchy;
 }
 
-/** `POST|GET /policies`, `GET|DELETE /policies/{policy_uuid|policy_slug}` (policies.md §4). */
+/**
+ * `POST|GET /policies`, `GET|PUT|DELETE /policies/{policy_uuid|policy_slug}` and
+ * `PUT|DELETE /policies/{policy_uuid|policy_slug}/acl/{access}` (policies.md §4).
+ */
 export function policyRoutes({ orm, tokens, hierarchy }: PolicyRouteDependencies): Route[] {
   const policies = new PolicyRepository(orm);
   const scopingTenant = resolveScopingTenant(orm, hierarchy);
@@ -35,6 +38,9 @@ export function policyRoutes({ orm, tokens, hierarchy }: PolicyRouteDependencies
 
   const resolve = (request: HttpRequest) =>
     findPolicy({ policies, hierarchy }, request.params.policy!, request.locals.tenantUuid!);
+
+  /** One ACL entry of a policy; upstream checks neither read-only state nor ownership there. */
+  const accessSteps = [readAccessParam('access'), ...onePolicy('update')];
 
   return [
     {
@@ -80,17 +86,68 @@ export function policyRoutes({ orm, tokens, hierarchy }: PolicyRouteDependencies
       },
     },
     {
+      method: 'PUT',
+      path: '/policies/{policy}',
+      readsBody: true,
+      steps: onePolicy('update'),
+      async handle(request) {
+        const token = request.locals.token!;
+        // Upstream resolves a slug before it reads the body, a UUID only after the escalation guard.
+        const bySlug = 'slug' in policyRef(request.params.policy!) ? await resolve(request) : null;
+        const body = parsePolicyPut(request.body);
+        assertMayAdd(token, body.acl);
+        const { policy, scope } = bySlug ?? (await resolve(request));
+        const kept = new Set(body.acl);
+        assertMayRemove(
+          token,
+          aclOf(policy).filter((access) => !kept.has(access)),
+        );
+        if (isReadOnly(policy, scope)) throw forbidden(policy.uuid);
+        const updated = await policies.update(policy.uuid, scope.own, body);
+        if (!updated) throw noSuchPolicy({ uuid: policy.uuid });
+        return json(policyJson(updated));
+      },
+    },
+    {
       method: 'DELETE',
       path: '/policies/{policy}',
       steps: onePolicy('delete'),
       async handle(request) {
         const { policy, scope } = await resolve(request);
         assertMayRemove(request.locals.token!, aclOf(policy));
-        if (isReadOnly(policy, scope))
-          throw errors.legacy(403, `Forbidden policy deletion: "${policy.uuid}"`);
+        if (isReadOnly(policy, scope)) throw forbidden(policy.uuid);
         if (!(await policies.delete(policy.uuid, scope.own))) throw noSuchPolicy({ uuid: policy.uuid });
+        return empty(204);
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/policies/{policy}/acl/{access}',
+      steps: accessSteps,
+      async handle(request) {
+        const access = request.params.access!;
+        assertMayAdd(request.locals.token!, [access]);
+        const { ref, policy } = await resolve(request);
+        const outcome = await policies.addAccess(policy.uuid, access);
+        if (outcome === 'gone') throw noSuchPolicy(ref);
+        if (outcome === 'present') throw errors.legacy(409, `Policy already associated to ${access}`);
+        return empty(204);
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/policies/{policy}/acl/{access}',
+      steps: accessSteps,
+      async handle(request) {
+        const access = request.params.access!;
+        assertMayRemove(request.locals.token!, [access]);
+        const { policy } = await resolve(request);
+        await policies.removeAccess(policy.uuid, access);
         return empty(204);
       },
     },
   ];
 }
+
+/** Read-only policies (config-managed or inherited) can be neither changed nor deleted: one text for both. */
+const forbidden = (uuid: string) => errors.legacy(403, `Forbidden policy deletion: "${uuid}"`);

@@ -2,7 +2,7 @@ import { requireAcl } from '../authz/require-acl.js';
 import { resolveScopingTenant } from '../authz/scoping-tenant.js';
 import { RefreshToken } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
-import { ApiError, type Json } from '../http/errors.js';
+import { errors, type Json } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
 import { empty, type HttpRequest, json } from '../http/request.js';
 import type { Route } from '../http/route.js';
@@ -42,15 +42,6 @@ function item(row: RefreshToken): Json {
   };
 }
 
-const notFound = (clientId: string) =>
-  new ApiError(
-    404,
-    'cannot-find-refresh-token-matching-client-id',
-    `unknown refresh_token for client_id "${clientId}"`,
-    { client_id: clientId },
-    'tokens',
-  );
-
 /** Refresh-token lists and deletion by client id (tokens.md §7). The token values are never listed. */
 export function refreshTokenRoutes({ orm, tokens, hierarchy }: RefreshTokenRouteDependencies): Route[] {
   const scoping = resolveScopingTenant(orm, hierarchy);
@@ -87,7 +78,7 @@ export function refreshTokenRoutes({ orm, tokens, hierarchy }: RefreshTokenRoute
     const user = await visibleUserOrFail(orm, hierarchy, userUuid, request.locals.tenantUuid!);
     const clientId = request.params.client_id!;
     const deleted = await orm.em.fork().nativeDelete(RefreshToken, { user: user.uuid, clientId });
-    if (deleted === 0) throw notFound(clientId);
+    if (deleted === 0) throw errors.refreshTokenNotFound(clientId);
     return empty(204);
   };
 

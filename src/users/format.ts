@@ -68,3 +68,11 @@ export function createdUserJson(user: User): JsonObject {
     authentication_method,
   };
 }
+
+/**
+ * One address of the `PUT /users/{u}/emails` answer, as upstream echoes what it was sent: a new address an
+ * administrator sent without `confirmed` shows `null` there, although `false` is stored.
+ */
+export function replacedEmailJson(email: Email, echoedConfirmed: boolean | null): JsonObject {
+  return { address: email.address, main: email.main, confirmed: echoedConfirmed, uuid: email.uuid };
+}

@@ -8,6 +8,7 @@ import { allUsersGroupName, Email, Group, User, type UserPurpose } from '../enti
 import type { Database } from '../entities/orm.js';
 import { type ApiError, errors } from '../http/errors.js';
 import { likeColumn, orderAndPage, whereSearch } from '../lists/query.js';
+import type { StoredPassword } from '../passwords/index.js';
 import type { ListParams } from '../validation/index.js';
 
 const HAS_EMAIL = `exists (select 1 from "auth_email" "e"
@@ -82,26 +83,57 @@ const uuidTaken = (uuid: string): ApiError =>
     uuid: { constraint_id: 'unique', message: `The uuid "${uuid}" is already used` },
   });
 
-/** Whether any user logs in with `login`, as a username or as an address, case-insensitively. */
-async function isLogin(em: SqlEntityManager, login: string): Promise<boolean> {
+/**
+ * Whether any user (other than `except`) logs in with `login`, as a username or as an address,
+ * case-insensitively.
+ */
+async function isLogin(em: SqlEntityManager, login: string, except?: string): Promise<boolean> {
   const lowered = login.toLowerCase();
-  if ((await em.count(User, { [raw('lower(username)')]: lowered })) > 0) return true;
-  return (await em.count(Email, { [raw('lower(address)')]: lowered })) > 0;
+  const others = except === undefined ? {} : { uuid: { $ne: except } };
+  if ((await em.count(User, { [raw('lower(username)')]: lowered, ...others })) > 0) return true;
+  const otherUsers = except === undefined ? {} : { user: { $ne: except } };
+  return (await em.count(Email, { [raw('lower(address)')]: lowered, ...otherUsers })) > 0;
 }
+
+/** Which unique index a violation names: PostgreSQL says it in `constraint`, SQLite only in its message. */
+const violated = (error: UniqueConstraintViolationException, index: string): boolean =>
+  `${(error as { constraint?: string }).constraint ?? ''} ${error.message}`.includes(index);
 
 /**
  * The conflict a unique index reports when a concurrent request took the same login or uuid between the
  * checks and the insert. PostgreSQL names the index in `constraint`, SQLite only in its message.
  */
 function raceConflict(error: UniqueConstraintViolationException, input: NewUser): ApiError | null {
-  const text = `${(error as { constraint?: string }).constraint ?? ''} ${error.message}`;
-  if (text.includes('auth_user_username_key') && input.username !== null)
+  if (violated(error, 'auth_user_username_key') && input.username !== null)
     return loginTaken('username', input.username);
-  if (text.includes('auth_email_address_key') && input.emailAddress)
+  if (violated(error, 'auth_email_address_key') && input.emailAddress)
     return loginTaken('email_address', input.emailAddress);
-  if ((text.includes('auth_user_pkey') || text.includes('auth_user.uuid')) && input.uuid)
+  if ((violated(error, 'auth_user_pkey') || violated(error, 'auth_user.uuid')) && input.uuid)
     return uuidTaken(input.uuid);
   return null;
+}
+
+/** What `PUT /users/{user_uuid}` rewrites: every field, omitted ones already reset to their defaults. */
+export interface UserChanges {
+  username: string | null;
+  firstname: string | null;
+  lastname: string | null;
+  purpose: UserPurpose;
+  authenticationMethod: string;
+  enabled: boolean;
+}
+
+/** One address of `PUT /users/{u}/emails`; `confirmed: null` keeps what is stored (false for a new one). */
+export interface SubmittedEmail {
+  address: string;
+  main: boolean;
+  confirmed: boolean | null;
+}
+
+/** A stored address of the new list, and whether this request created it. */
+export interface ReplacedEmail {
+  email: Email;
+  created: boolean;
 }
 
 export type LinkOutcome = 'linked' | 'unknown-user' | 'unknown-policy';
@@ -180,6 +212,93 @@ export class UserRepository {
    */
   async deleteIn(uuid: string, tenants: readonly string[]): Promise<boolean> {
     return (await this.orm.em.fork().nativeDelete(User, { uuid, tenant: { $in: [...tenants] } })) > 0;
+  }
+
+  /**
+   * Rewrites the user if one of `tenants` owns it (null otherwise), in one transaction; a username that is
+   * another user's login is a 409 (keeping one's own is fine). Answers the user with its addresses.
+   */
+  async update(uuid: string, tenants: readonly string[], changes: UserChanges): Promise<User | null> {
+    try {
+      return await this.orm.em.fork().transactional(async (em) => {
+        const user = await em.findOne(
+          User,
+          { uuid, tenant: { $in: [...tenants] } },
+          { populate: ['emails'] },
+        );
+        if (!user) return null;
+        if (changes.username !== null && (await isLogin(em, changes.username, uuid)))
+          throw loginTaken('username', changes.username);
+        em.assign(user, changes);
+        return user;
+      });
+    } catch (error) {
+      // A concurrent request took the username between the check and the write.
+      if (
+        error instanceof UniqueConstraintViolationException &&
+        violated(error, 'auth_user_username_key') &&
+        changes.username !== null
+      )
+        throw loginTaken('username', changes.username);
+      throw error;
+    }
+  }
+
+  /** The user with its addresses and its tenant (for its effective authentication method), anywhere. */
+  async find(uuid: string): Promise<User | null> {
+    return this.orm.em.fork().findOne(User, { uuid }, { populate: ['emails', 'tenant'] });
+  }
+
+  /** Stores a new password hash; false when the user is no more. */
+  async setPassword(uuid: string, stored: StoredPassword): Promise<boolean> {
+    const changed = await this.orm.em
+      .fork()
+      .nativeUpdate(User, { uuid }, { passwordHash: stored.hash, passwordSalt: stored.salt });
+    return changed > 0;
+  }
+
+  /**
+   * Replaces the user's addresses with `submitted`, in one transaction (users.md §3): an address it
+   * already has (same text) keeps its uuid and, unless a `confirmed` value is given, its confirmation;
+   * the others are created, unconfirmed by default; the rest is deleted. An address that is another
+   * user's login is a 409 naming it as sent (the user's own username is fine). Null for an unknown user;
+   * otherwise the stored addresses in the submitted order.
+   */
+  async replaceEmails(uuid: string, submitted: readonly SubmittedEmail[]): Promise<ReplacedEmail[] | null> {
+    try {
+      return await this.orm.em.fork().transactional(async (em) => {
+        if ((await em.count(User, { uuid })) === 0) return null;
+        for (const { address } of submitted) {
+          if (await isLogin(em, address, uuid)) throw loginTaken('email_address', address);
+        }
+        const current = new Map(
+          (await em.find(Email, { user: uuid })).map((email) => [email.address, email]),
+        );
+        const kept = submitted.flatMap(({ address }) => current.get(address)?.uuid ?? []);
+        // Deleted first, natively: a new address may differ from a dropped one only by case, and the unit
+        // of work would insert before it deletes.
+        await em.nativeDelete(Email, { user: uuid, ...(kept.length > 0 ? { uuid: { $nin: kept } } : {}) });
+        return submitted.map(({ address, main, confirmed }) => {
+          const existing = current.get(address);
+          if (existing) {
+            em.assign(existing, { main, confirmed: confirmed ?? existing.confirmed });
+            return { email: existing, created: false };
+          }
+          return {
+            email: em.create(Email, { address, main, confirmed: confirmed ?? false, user: uuid }),
+            created: true,
+          };
+        });
+      });
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      // A concurrent request took one of the new addresses: name the first that is now someone else's.
+      const em = this.orm.em.fork();
+      for (const { address } of submitted) {
+        if (await isLogin(em, address, uuid)) throw loginTaken('email_address', address);
+      }
+      throw error;
+    }
   }
 
   async exists(uuid: string): Promise<boolean> {

@@ -1,0 +1,2 @@
+export { apiDocument, apiDocumentYaml, type DocumentOptions, openApiPath } from './document.js';
+export { withApiDocument } from './routes.js';

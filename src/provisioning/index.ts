@@ -1,0 +1,1 @@
+export { type ProvisioningConfig, provision, provisionTenant } from './provision.js';

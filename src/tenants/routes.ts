@@ -1,0 +1,164 @@
+import { requireAcl } from '../authz/require-acl.js';
+import { resolveScopingTenant } from '../authz/scoping-tenant.js';
+import type { Config } from '../config/index.js';
+import type { Database } from '../entities/orm.js';
+import { errors } from '../http/errors.js';
+import { listQuery } from '../http/list-query.js';
+import { empty, type HttpRequest, json } from '../http/request.js';
+import type { Route } from '../http/route.js';
+import type { Logger } from '../log/logger.js';
+import type { ProvisioningConfig } from '../provisioning/index.js';
+import type { TokenService } from '../tokens/service.js';
+import { domainJson, tenantJson } from './format.js';
+import type { TenantHierarchy } from './hierarchy.js';
+import { type TenantFields, TenantRepository } from './repository.js';
+import {
+  authenticationMethodCheck,
+  parseTenantPost,
+  parseTenantPut,
+  TENANT_LIST,
+  type TenantPut,
+} from './schemas.js';
+
+export interface TenantRouteDependencies {
+  orm: Database;
+  tokens: TokenService;
+  hierarchy: TenantHierarchy;
+  /** `idp_plugins` (accepted authentication methods) and what new tenants receive (provisioning). */
+  config: Pick<Config, 'idp_plugins'> & ProvisioningConfig;
+  logger: Logger;
+}
+
+const fieldsOf = (body: TenantPut): TenantFields => ({
+  name: body.name,
+  contact: body.contact,
+  phone: body.phone,
+  defaultAuthenticationMethod: body.default_authentication_method,
+  domainNames: body.domain_names,
+  address: body.address,
+});
+
+/**
+ * `GET|POST /tenants`, `GET|PUT|DELETE /tenants/{tenant_uuid}`, `GET /tenants/{tenant_uuid}/domains`
+ * and `PUT /tenants/{tenant_uuid}/parent/{parent_tenant_uuid}` (tenants.md §3).
+ */
+export function tenantRoutes({ orm, tokens, hierarchy, config, logger }: TenantRouteDependencies): Route[] {
+  const tenants = new TenantRepository(orm);
+  const scopingTenant = resolveScopingTenant(orm, hierarchy);
+  const checkAuthenticationMethod = authenticationMethodCheck(config.idp_plugins);
+  const provisioning = { config, log: logger };
+
+  /** The tenant if the scoping tenant sees it (itself or a descendant), else `404 unknown-tenant`. */
+  const assertVisible = async (request: HttpRequest, uuid: string): Promise<void> => {
+    if (!(await hierarchy.visibleTenants(request.locals.tenantUuid!)).includes(uuid)) {
+      throw errors.unknown('tenants', uuid);
+    }
+  };
+
+  return [
+    {
+      method: 'GET',
+      path: '/tenants',
+      steps: [requireAcl(tokens, 'auth.tenants.read'), scopingTenant],
+      async handle(request) {
+        const params = listQuery(request.query, TENANT_LIST);
+        // `recurse` is ignored: always the scoping tenant and all its descendants.
+        const visible = await hierarchy.visibleTenants(request.locals.tenantUuid!);
+        const { items, total, filtered } = await tenants.list(visible, params);
+        return json({ total, filtered, items: items.map(tenantJson) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/tenants',
+      readsBody: true,
+      steps: [requireAcl(tokens, 'auth.tenants.create'), scopingTenant],
+      async handle(request) {
+        const body = parseTenantPost(request.body);
+        checkAuthenticationMethod(body.default_authentication_method);
+        const created = await tenants.create(
+          {
+            ...fieldsOf(body),
+            uuid: body.uuid,
+            slug: body.slug,
+            // The body's `parent_uuid` is ignored: the parent is the scoping tenant.
+            parent: request.locals.tenantUuid!,
+          },
+          provisioning,
+        );
+        return json(tenantJson(created));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/tenants/{tenant_uuid:uuid}',
+      steps: [requireAcl(tokens, 'auth.tenants.{tenant_uuid}.read'), scopingTenant],
+      async handle(request) {
+        const uuid = request.params.tenant_uuid!;
+        await assertVisible(request, uuid);
+        const found = await tenants.find(uuid);
+        if (!found) throw errors.unknown('tenants', uuid);
+        return json(tenantJson(found));
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/tenants/{tenant_uuid:uuid}',
+      readsBody: true,
+      steps: [requireAcl(tokens, 'auth.tenants.{tenant_uuid}.update'), scopingTenant],
+      async handle(request) {
+        const uuid = request.params.tenant_uuid!;
+        const body = parseTenantPut(request.body);
+        checkAuthenticationMethod(body.default_authentication_method);
+        await assertVisible(request, uuid);
+        const updated = await tenants.update(uuid, fieldsOf(body));
+        if (!updated) throw errors.unknown('tenants', uuid);
+        return json(tenantJson(updated));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/tenants/{tenant_uuid:uuid}',
+      steps: [requireAcl(tokens, 'auth.tenants.{tenant_uuid}.delete'), scopingTenant],
+      async handle(request) {
+        const uuid = request.params.tenant_uuid!;
+        if (uuid === request.locals.tenantUuid) throw errors.deletingOwnTenant(uuid);
+        await assertVisible(request, uuid);
+        const deletedTokens = await tenants.delete(uuid);
+        if (deletedTokens === null) throw errors.unknown('tenants', uuid);
+        // The database no longer has them: they must not answer from memory either.
+        for (const token of deletedTokens) tokens.cache.evict(token);
+        return empty(204);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/tenants/{tenant_uuid:uuid}/domains',
+      // Upstream does not scope this one: any existing tenant, and `Wazo-Tenant` is not even read.
+      steps: [requireAcl(tokens, 'auth.tenants.{tenant_uuid}.domains.read')],
+      async handle(request) {
+        const uuid = request.params.tenant_uuid!;
+        const domains = await tenants.domains(uuid);
+        if (domains === null) throw errors.unknown('tenants', uuid);
+        return json({ total: domains.length, items: domains.map(domainJson) });
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/tenants/{tenant_uuid:uuid}/parent/{parent_tenant_uuid:uuid}',
+      steps: [
+        requireAcl(tokens, 'auth.tenants.{tenant_uuid}.parent.{parent_tenant_uuid}.update'),
+        scopingTenant,
+      ],
+      async handle(request) {
+        const uuid = request.params.tenant_uuid!;
+        const parent = request.params.parent_tenant_uuid!;
+        await assertVisible(request, uuid);
+        await assertVisible(request, parent);
+        if (!(await tenants.reparent(uuid, parent, await hierarchy.masterUuid())))
+          throw errors.unknown('tenants', uuid);
+        return empty(204);
+      },
+    },
+  ];
+}

@@ -1,0 +1,92 @@
+import { authorizedMethod, type WazoUserBackend } from '../authentication/wazo-user.js';
+import { requireAcl } from '../authz/require-acl.js';
+import type { User } from '../entities/index.js';
+import { errors } from '../http/errors.js';
+import { empty, json } from '../http/request.js';
+import type { Route } from '../http/route.js';
+import { hashPassword, verifyNothing, verifyPassword } from '../passwords/index.js';
+import type { TokenService } from '../tokens/service.js';
+import { replacedEmailJson } from './format.js';
+import type { UserRepository } from './repository.js';
+import { type EmailsVariant, parseEmailsPut, parsePasswordChange } from './schemas.js';
+
+export interface UserLoginRouteDependencies {
+  tokens: TokenService;
+  users: UserRepository;
+  backend: WazoUserBackend;
+}
+
+/** Methods whose passwords live elsewhere (idp.md §5); identity-provider plugins' own methods are not. */
+const EXTERNAL_METHODS: ReadonlySet<string> = new Set(['ldap', 'saml']);
+
+/** The login the old password is checked through: the username, else the main confirmed address. */
+function loginOf(user: User): string | null {
+  // `||`, as upstream's `or`: an empty username (imported data) falls back to the address.
+  return (
+    user.username || (user.emails.getItems().find((email) => email.main && email.confirmed)?.address ?? null)
+  );
+}
+
+/**
+ * What a user logs in with: `PUT /users/{u}/password` and the address lists of `PUT /users/{u}/emails`
+ * (self-service) and `PUT /admin/users/{u}/emails` (users.md §3). Upstream scopes none of them to a tenant.
+ */
+export function userLoginRoutes({ tokens, users, backend }: UserLoginRouteDependencies): Route[] {
+  const emails = (path: string, template: string, variant: EmailsVariant): Route => ({
+    method: 'PUT',
+    path,
+    readsBody: true,
+    steps: [requireAcl(tokens, template)],
+    async handle(request) {
+      const uuid = request.params.user_uuid!;
+      const submitted = parseEmailsPut(request.body, variant);
+      const replaced = await users.replaceEmails(uuid, submitted);
+      if (!replaced) throw errors.unknown('users', uuid);
+      return json(
+        replaced.map(({ email, created }, index) =>
+          replacedEmailJson(
+            email,
+            created && variant === 'admin' && submitted[index]!.confirmed === null ? null : email.confirmed,
+          ),
+        ),
+      );
+    },
+  });
+
+  return [
+    {
+      method: 'PUT',
+      path: '/users/{user_uuid:uuid}/password',
+      readsBody: true,
+      steps: [requireAcl(tokens, 'auth.users.{user_uuid}.password.update')],
+      async handle(request) {
+        const uuid = request.params.user_uuid!;
+        const body = parsePasswordChange(request.body);
+        const user = await users.find(uuid);
+        if (!user) throw errors.unknown('users', uuid);
+        const login = loginOf(user);
+        if (login === null) throw errors.authenticationFailed();
+        // Through the login, as a login would: it must still name this user, and an enabled one.
+        const found = await backend.findByLogin(login);
+        const verified =
+          found?.uuid === uuid
+            ? (
+                await verifyPassword(body.old_password, {
+                  hash: found.passwordHash,
+                  salt: found.passwordSalt,
+                })
+              ).ok
+            : await verifyNothing(body.old_password);
+        if (!verified) throw errors.authenticationFailed();
+        if (EXTERNAL_METHODS.has(authorizedMethod(user))) throw errors.passwordManagedExternally(uuid);
+        if (!(await users.setPassword(uuid, await hashPassword(body.new_password))))
+          throw errors.unknown('users', uuid);
+        // Every session ends, the caller's own included when users change their own password.
+        await tokens.revokeUserSessions(uuid);
+        return empty(204);
+      },
+    },
+    emails('/users/{user_uuid:uuid}/emails', 'auth.users.{user_uuid}.emails.update', 'user'),
+    emails('/admin/users/{user_uuid:uuid}/emails', 'auth.admin.users.{user_uuid}.emails.update', 'admin'),
+  ];
+}
