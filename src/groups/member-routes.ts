@@ -1,4 +1,5 @@
 import { requireAcl } from '../authz/require-acl.js';
+import { scopedSteps } from '../authz/scoped.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
@@ -51,6 +52,7 @@ export function memberRoutes({
   visibleGroup,
 }: GroupSubRouteDependencies): Route[] {
   const users = new UserRepository(orm);
+  const scoped = scopedSteps(tokens, scopingTenant);
 
   return [
     {
@@ -77,7 +79,7 @@ export function memberRoutes({
     {
       method: 'PUT',
       path: MEMBER,
-      steps: [requireAcl(tokens, 'auth.groups.{group_uuid}.users.{user_uuid}.create'), scopingTenant],
+      steps: scoped('auth.groups.{group_uuid}.users.{user_uuid}.create'),
       async handle(request) {
         const { groupUuid, userUuid } = memberPath(request);
         const tenant = request.locals.tenantUuid!;
@@ -94,11 +96,7 @@ export function memberRoutes({
     {
       method: 'DELETE',
       path: MEMBER,
-      steps: [
-        requireAcl(tokens, 'auth.groups.{group_uuid}.users.{user_uuid}.delete'),
-        scopingTenant,
-        visibleGroup,
-      ],
+      steps: scoped('auth.groups.{group_uuid}.users.{user_uuid}.delete', visibleGroup),
       async handle(request) {
         const { groupUuid, userUuid } = memberPath(request);
         if (request.locals.group!.systemManaged) throw errors.forbiddenGroup(groupUuid);
@@ -109,7 +107,7 @@ export function memberRoutes({
     {
       method: 'GET',
       path: '/users/{user_uuid:uuid}/groups',
-      steps: [requireAcl(tokens, 'auth.users.{user_uuid}.groups.read'), scopingTenant],
+      steps: scoped('auth.users.{user_uuid}.groups.read'),
       async handle(request) {
         const userUuid = request.params.user_uuid!;
         await visibleUserOrFail(orm, hierarchy, userUuid, request.locals.tenantUuid!);

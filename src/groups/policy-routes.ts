@@ -1,12 +1,13 @@
-import { requireAcl } from '../authz/require-acl.js';
+import { scopedSteps } from '../authz/scoped.js';
 import { errors, LegacyError } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
 import { empty, type HttpRequest, json } from '../http/request.js';
-import type { Route, Step } from '../http/route.js';
-import { assertMayAdd, assertMayRemove } from '../policies/escalation.js';
+import type { Route } from '../http/route.js';
+import { assertMayRemove } from '../policies/escalation.js';
 import { aclOf, policyJson } from '../policies/format.js';
+import { addPolicyLink } from '../policies/link.js';
 import { findPolicy } from '../policies/lookup.js';
-import { noSuchPolicy, policyRef, readPolicyParam } from '../policies/reference.js';
+import { noSuchPolicy, policyParamSteps, policyRef } from '../policies/reference.js';
 import { PolicyRepository } from '../policies/repository.js';
 import { policyScope } from '../policies/scope.js';
 import type { GroupSubRouteDependencies } from './member-routes.js';
@@ -29,11 +30,8 @@ export function groupPolicyRoutes({
 }: GroupSubRouteDependencies): Route[] {
   const policies = new PolicyRepository(orm);
   const lookup = { policies, hierarchy };
-  const linkSteps = (action: string): Step[] => [
-    readPolicyParam('policy'),
-    requireAcl(tokens, `auth.groups.{group_uuid}.policies.{policy}.${action}`),
-    scopingTenant,
-  ];
+  const scoped = scopedSteps(tokens, scopingTenant);
+  const linkSteps = policyParamSteps(scoped, 'auth.groups.{group_uuid}.policies.{policy}');
 
   /**
    * The group and the policy of a link path, in upstream's order: a slug is resolved first (in the
@@ -54,7 +52,7 @@ export function groupPolicyRoutes({
     {
       method: 'GET',
       path: '/groups/{group_uuid:uuid}/policies',
-      steps: [requireAcl(tokens, 'auth.groups.{group_uuid}.policies.read'), scopingTenant, visibleGroup],
+      steps: scoped('auth.groups.{group_uuid}.policies.read', visibleGroup),
       async handle(request) {
         const uuid = request.locals.group!.uuid;
         const params = listQuery(request.query, GROUP_POLICY_LIST);
@@ -80,12 +78,13 @@ export function groupPolicyRoutes({
       path: LINK,
       steps: linkSteps('create'),
       async handle(request) {
-        const { group, ref, policy } = await resolve(request);
-        assertMayAdd(request.locals.token!, aclOf(policy));
-        const outcome = await groups.linkPolicy(group.uuid, policy.uuid);
-        if (outcome === 'unknown-group') throw errors.unknown('groups', group.uuid);
-        if (outcome === 'unknown-policy') throw noSuchPolicy(ref);
-        return empty(204);
+        const { group, ...found } = await resolve(request);
+        return addPolicyLink(
+          request.locals.token!,
+          found,
+          { resource: 'groups', uuid: group.uuid },
+          (policy) => groups.linkPolicy(group.uuid, policy),
+        );
       },
     },
     {

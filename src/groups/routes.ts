@@ -1,4 +1,5 @@
 import { requireAcl } from '../authz/require-acl.js';
+import { scopedSteps } from '../authz/scoped.js';
 import { resolveScopingTenant } from '../authz/scoping-tenant.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
@@ -27,14 +28,11 @@ export interface GroupRouteDependencies {
 export function groupRoutes({ orm, tokens, hierarchy }: GroupRouteDependencies): Route[] {
   const groups = new GroupRepository(orm);
   const scopingTenant = resolveScopingTenant(orm, hierarchy);
+  const scoped = scopedSteps(tokens, scopingTenant);
   const visible = visibleGroup(groups, hierarchy);
   /** A single group is reachable from any tenant of the scoping tenant's subtree (conventions.md §3). */
   const visibleTenants = (request: HttpRequest) => hierarchy.visibleTenants(request.locals.tenantUuid!);
-  const oneGroup = (action: string): Step[] => [
-    requireAcl(tokens, `auth.groups.{group_uuid}.${action}`),
-    scopingTenant,
-    visible,
-  ];
+  const oneGroup = (action: string): Step[] => scoped(`auth.groups.{group_uuid}.${action}`, visible);
 
   return [
     {
@@ -88,7 +86,7 @@ export function groupRoutes({ orm, tokens, hierarchy }: GroupRouteDependencies):
     {
       method: 'DELETE',
       path: '/groups/{group_uuid:uuid}',
-      steps: [requireAcl(tokens, 'auth.groups.{group_uuid}.delete'), scopingTenant],
+      steps: scoped('auth.groups.{group_uuid}.delete'),
       async handle(request) {
         await groups.deleteIn(request.params.group_uuid!, await visibleTenants(request));
         return empty(204);

@@ -1,47 +1,32 @@
-import { errors, type Json } from '../http/errors.js';
+import type { Json } from '../http/errors.js';
 import {
-  field,
-  firstError,
   type ListEndpoint,
-  length,
-  regexp,
+  loadOrInvalidData,
+  optionalSlug,
+  requiredText,
   type Schema,
+  SLUG_PATTERN,
   schema,
 } from '../validation/index.js';
 
-const SLUG_PATTERN = '^[a-zA-Z0-9_-]+$';
-const name = field
-  .string()
-  .validate(length({ min: 1, max: 128 }))
-  .required();
+const name = requiredText(128);
 
 /** `POST /groups` (groups.md §2). A `null` slug, like an absent one, asks for a generated slug. */
-const groupPost = schema({
-  name,
-  slug: field
-    .string()
-    .validate(length({ min: 1, max: 80 }), regexp(SLUG_PATTERN))
-    .default(null),
-});
+export const groupPostSchema = schema({ name, slug: optionalSlug(80, SLUG_PATTERN) });
 
 /** `PUT /groups/{group_uuid}`: only the name; a `slug` is ignored (it never changes). */
 const groupPut = schema({ name });
 
-export type GroupPost = typeof groupPost extends Schema<infer O> ? O : never;
+export type GroupPost = typeof groupPostSchema extends Schema<infer O> ? O : never;
 export type GroupPut = typeof groupPut extends Schema<infer O> ? O : never;
 
-function parse<O>(body: Json | undefined, bodySchema: Schema<O>): O {
-  const result = bodySchema.load(body ?? null);
-  if (result.ok) return result.value;
-  const { message, details } = firstError(result.errors);
-  throw errors.invalidData('groups', details, message);
-}
-
 /** The body of `POST /groups`, or the `invalid-data` 400 of its first failing field. */
-export const parseGroupPost = (body: Json | undefined): GroupPost => parse(body, groupPost);
+export const parseGroupPost = (body: Json | undefined): GroupPost =>
+  loadOrInvalidData('groups', groupPostSchema, body);
 
 /** The body of `PUT /groups/{group_uuid}`, or the `invalid-data` 400 of its first failing field. */
-export const parseGroupPut = (body: Json | undefined): GroupPut => parse(body, groupPut);
+export const parseGroupPut = (body: Json | undefined): GroupPut =>
+  loadOrInvalidData('groups', groupPut, body);
 
 /** `GET /groups` (conventions.md §5): `slug` and `read_only` pass validation, then are refused as sorts. */
 export const GROUP_LIST: ListEndpoint = {

@@ -1,3 +1,4 @@
+import type { ScopedSteps } from '../authz/scoped.js';
 import { errors, type LegacyError } from '../http/errors.js';
 import type { HttpRequest } from '../http/request.js';
 import type { Step } from '../http/route.js';
@@ -33,6 +34,15 @@ export function readPolicyParam(param: string): Step {
     const value = segmentOf(request, param);
     if (CANONICAL_UUID.test(value)) request.params[param] = value.toLowerCase();
   };
+}
+
+/**
+ * The steps of routes naming a policy in their `{policy}` segment (the policy routes, the user↔policy and
+ * group↔policy links): the segment is read first, so that the ACL template `<aclPrefix>.<action>` renders a
+ * UUID in lower case, then the scoped chain.
+ */
+export function policyParamSteps(scoped: ScopedSteps, aclPrefix: string): (action: string) => Step[] {
+  return (action) => [readPolicyParam('policy'), ...scoped(`${aclPrefix}.${action}`)];
 }
 
 /** The `{access}` segment of `/policies/{…}/acl/{access}`: taken as decoded (`%23` is `#`), never recased. */

@@ -1,16 +1,17 @@
 import { requireAcl } from '../authz/require-acl.js';
+import { scopedSteps } from '../authz/scoped.js';
 import { resolveScopingTenant } from '../authz/scoping-tenant.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
 import { empty, type HttpRequest, json } from '../http/request.js';
-import type { Route, Step } from '../http/route.js';
+import type { Route } from '../http/route.js';
 import type { TenantHierarchy } from '../tenants/hierarchy.js';
 import type { TokenService } from '../tokens/service.js';
 import { assertMayAdd, assertMayRemove } from './escalation.js';
 import { aclOf, isReadOnly, policyJson } from './format.js';
 import { findPolicy } from './lookup.js';
-import { noSuchPolicy, policyRef, readAccessParam, readPolicyParam } from './reference.js';
+import { noSuchPolicy, policyParamSteps, policyRef, readAccessParam } from './reference.js';
 import { PolicyRepository } from './repository.js';
 import { POLICY_LIST, parsePolicyPost, parsePolicyPut } from './schemas.js';
 import { policyScope } from './scope.js';
@@ -28,13 +29,10 @@ export interface PolicyRouteDependencies {
 export function policyRoutes({ orm, tokens, hierarchy }: PolicyRouteDependencies): Route[] {
   const policies = new PolicyRepository(orm);
   const scopingTenant = resolveScopingTenant(orm, hierarchy);
+  const scoped = scopedSteps(tokens, scopingTenant);
 
   /** One route pattern serves both upstream variants: the value decides (policies.md §4). */
-  const onePolicy = (action: string): Step[] => [
-    readPolicyParam('policy'),
-    requireAcl(tokens, `auth.policies.{policy}.${action}`),
-    scopingTenant,
-  ];
+  const onePolicy = policyParamSteps(scoped, 'auth.policies.{policy}');
 
   const resolve = (request: HttpRequest) =>
     findPolicy({ policies, hierarchy }, request.params.policy!, request.locals.tenantUuid!);

@@ -3,28 +3,21 @@ import {
   field,
   firstField,
   type ListEndpoint,
-  length,
-  regexp,
+  optionalSlug,
+  requiredText,
   type Schema,
+  SLUG_PATTERN,
   schema,
 } from '../validation/index.js';
 
-const SLUG_PATTERN = '^[a-zA-Z0-9_-]+$';
-
-const name = field
-  .string()
-  .validate(length({ min: 1, max: 80 }))
-  .required();
+const name = requiredText(80);
 const description = field.string().default(null);
 const acl = field.list(field.string()).default([]);
 
 /** policies.md §1. A `null` slug, like an absent one, asks for a generated slug. */
 const policyPost = schema({
   name,
-  slug: field
-    .string()
-    .validate(length({ min: 1, max: 80 }), regexp(SLUG_PATTERN))
-    .default(null),
+  slug: optionalSlug(80, SLUG_PATTERN),
   description,
   acl,
   shared: field.boolean().default(false),

@@ -56,6 +56,33 @@ function usableSlugs(slugs: readonly string[], what: string, log: Logger): strin
   });
 }
 
+/**
+ * The `where` condition of the rows a configured slug can clash with: slugs are unique per tenant
+ * case-insensitively, names exactly (for policies and groups alike).
+ */
+const slugOrNameIn = (slugs: string[]) => ({
+  $or: [
+    { [raw((alias) => `lower(${alias}."slug")`)]: { $in: slugs.map((slug) => slug.toLowerCase()) } },
+    { name: { $in: slugs } },
+  ],
+});
+
+/**
+ * Among one tenant's rows found with `slugOrNameIn`, the one that has this slug, and another that keeps
+ * it from being written with the slug as its name and slug (same name, or same slug but for case).
+ */
+function bySlug<T extends { name: string; slug: string }>(
+  candidates: readonly T[],
+  slug: string,
+): { found: T | undefined; clash: T | undefined } {
+  const found = candidates.find((candidate) => candidate.slug === slug);
+  const clash = candidates.find(
+    (candidate) =>
+      candidate !== found && (candidate.name === slug || candidate.slug.toLowerCase() === slug.toLowerCase()),
+  );
+  return { found, clash };
+}
+
 /** Upstream's `find_by(slug=…)`: the policy with that slug, any tenant; config-managed ones first. */
 async function policiesBySlug(em: SqlEntityManager, slugs: readonly string[]): Promise<Map<string, Policy>> {
   const found = new Map<string, Policy>();
@@ -85,24 +112,14 @@ async function applyDefaultPolicies(
 ): Promise<void> {
   const slugs = usableSlugs(Object.keys(definitions), 'default_policies', log);
   if (slugs.length === 0) return;
-  const lowered = slugs.map((slug) => slug.toLowerCase());
-  // Slugs are unique per tenant case-insensitively, names exactly: both can clash with another policy.
   const existing = await em.find(
     Policy,
-    {
-      tenant: master,
-      $or: [{ [raw((alias) => `lower(${alias}."slug")`)]: { $in: lowered } }, { name: { $in: slugs } }],
-    },
+    { tenant: master, ...slugOrNameIn(slugs) },
     { populate: ['accesses'] },
   );
   for (const slug of slugs) {
     const definition = definitions[slug]!;
-    const policy = existing.find((candidate) => candidate.slug === slug);
-    const clash = existing.find(
-      (candidate) =>
-        candidate !== policy &&
-        (candidate.name === slug || candidate.slug.toLowerCase() === slug.toLowerCase()),
-    );
+    const { found: policy, clash } = bySlug(existing, slug);
     if (clash) {
       log.error(
         { slug, conflicting: clash.uuid },
@@ -236,16 +253,9 @@ async function applyDefaultGroups(
     }
     return policy;
   };
-  // Group slugs are unique per tenant case-insensitively and names exactly: both can clash.
   const existing = await em.find(
     Group,
-    {
-      ...tenantFilter(scope),
-      $or: [
-        { [raw((alias) => `lower(${alias}."slug")`)]: { $in: slugs.map((slug) => slug.toLowerCase()) } },
-        { name: { $in: slugs } },
-      ],
-    },
+    { ...tenantFilter(scope), ...slugOrNameIn(slugs) },
     { populate: ['policies'] },
   );
   const byTenant = new Map<string, Group[]>();
@@ -257,12 +267,7 @@ async function applyDefaultGroups(
   for (const tenant of tenants) {
     const candidates = byTenant.get(tenant) ?? [];
     for (const [slug, definition] of definitions) {
-      const group = candidates.find((candidate) => candidate.slug === slug);
-      const clash = candidates.find(
-        (candidate) =>
-          candidate !== group &&
-          (candidate.name === slug || candidate.slug.toLowerCase() === slug.toLowerCase()),
-      );
+      const { found: group, clash } = bySlug(candidates, slug);
       if (clash) {
         log.error(
           { tenant, group: slug, conflicting: clash.uuid },

@@ -1,15 +1,16 @@
 import { requireAcl } from '../authz/require-acl.js';
+import { scopedSteps } from '../authz/scoped.js';
 import { resolveScopingTenant } from '../authz/scoping-tenant.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
-import { empty, type HttpRequest, json } from '../http/request.js';
+import { empty, type HttpRequest, type HttpResponse, json } from '../http/request.js';
 import type { Route } from '../http/route.js';
 import type { Logger } from '../log/logger.js';
 import type { ProvisioningConfig } from '../provisioning/index.js';
 import type { TokenService } from '../tokens/service.js';
-import { domainJson, tenantJson } from './format.js';
+import { domainJson, type TenantView, tenantJson } from './format.js';
 import type { TenantHierarchy } from './hierarchy.js';
 import { type TenantFields, TenantRepository } from './repository.js';
 import {
@@ -38,6 +39,12 @@ const fieldsOf = (body: TenantPut): TenantFields => ({
   address: body.address,
 });
 
+/** The tenant object, or `404 unknown-tenant` when the tenant is gone (deleted meanwhile). */
+function tenantAnswer(uuid: string, view: TenantView | null): HttpResponse {
+  if (!view) throw errors.unknown('tenants', uuid);
+  return json(tenantJson(view));
+}
+
 /**
  * `GET|POST /tenants`, `GET|PUT|DELETE /tenants/{tenant_uuid}`, `GET /tenants/{tenant_uuid}/domains`
  * and `PUT /tenants/{tenant_uuid}/parent/{parent_tenant_uuid}` (tenants.md §3).
@@ -45,6 +52,7 @@ const fieldsOf = (body: TenantPut): TenantFields => ({
 export function tenantRoutes({ orm, tokens, hierarchy, config, logger }: TenantRouteDependencies): Route[] {
   const tenants = new TenantRepository(orm);
   const scopingTenant = resolveScopingTenant(orm, hierarchy);
+  const scoped = scopedSteps(tokens, scopingTenant);
   const checkAuthenticationMethod = authenticationMethodCheck(config.idp_plugins);
   const provisioning = { config, log: logger };
 
@@ -59,7 +67,7 @@ export function tenantRoutes({ orm, tokens, hierarchy, config, logger }: TenantR
     {
       method: 'GET',
       path: '/tenants',
-      steps: [requireAcl(tokens, 'auth.tenants.read'), scopingTenant],
+      steps: scoped('auth.tenants.read'),
       async handle(request) {
         const params = listQuery(request.query, TENANT_LIST);
         // `recurse` is ignored: always the scoping tenant and all its descendants.
@@ -72,7 +80,7 @@ export function tenantRoutes({ orm, tokens, hierarchy, config, logger }: TenantR
       method: 'POST',
       path: '/tenants',
       readsBody: true,
-      steps: [requireAcl(tokens, 'auth.tenants.create'), scopingTenant],
+      steps: scoped('auth.tenants.create'),
       async handle(request) {
         const body = parseTenantPost(request.body);
         checkAuthenticationMethod(body.default_authentication_method);
@@ -92,34 +100,30 @@ export function tenantRoutes({ orm, tokens, hierarchy, config, logger }: TenantR
     {
       method: 'GET',
       path: '/tenants/{tenant_uuid:uuid}',
-      steps: [requireAcl(tokens, 'auth.tenants.{tenant_uuid}.read'), scopingTenant],
+      steps: scoped('auth.tenants.{tenant_uuid}.read'),
       async handle(request) {
         const uuid = request.params.tenant_uuid!;
         await assertVisible(request, uuid);
-        const found = await tenants.find(uuid);
-        if (!found) throw errors.unknown('tenants', uuid);
-        return json(tenantJson(found));
+        return tenantAnswer(uuid, await tenants.find(uuid));
       },
     },
     {
       method: 'PUT',
       path: '/tenants/{tenant_uuid:uuid}',
       readsBody: true,
-      steps: [requireAcl(tokens, 'auth.tenants.{tenant_uuid}.update'), scopingTenant],
+      steps: scoped('auth.tenants.{tenant_uuid}.update'),
       async handle(request) {
         const uuid = request.params.tenant_uuid!;
         const body = parseTenantPut(request.body);
         checkAuthenticationMethod(body.default_authentication_method);
         await assertVisible(request, uuid);
-        const updated = await tenants.update(uuid, fieldsOf(body));
-        if (!updated) throw errors.unknown('tenants', uuid);
-        return json(tenantJson(updated));
+        return tenantAnswer(uuid, await tenants.update(uuid, fieldsOf(body)));
       },
     },
     {
       method: 'DELETE',
       path: '/tenants/{tenant_uuid:uuid}',
-      steps: [requireAcl(tokens, 'auth.tenants.{tenant_uuid}.delete'), scopingTenant],
+      steps: scoped('auth.tenants.{tenant_uuid}.delete'),
       async handle(request) {
         const uuid = request.params.tenant_uuid!;
         if (uuid === request.locals.tenantUuid) throw errors.deletingOwnTenant(uuid);
@@ -146,10 +150,7 @@ export function tenantRoutes({ orm, tokens, hierarchy, config, logger }: TenantR
     {
       method: 'PUT',
       path: '/tenants/{tenant_uuid:uuid}/parent/{parent_tenant_uuid:uuid}',
-      steps: [
-        requireAcl(tokens, 'auth.tenants.{tenant_uuid}.parent.{parent_tenant_uuid}.update'),
-        scopingTenant,
-      ],
+      steps: scoped('auth.tenants.{tenant_uuid}.parent.{parent_tenant_uuid}.update'),
       async handle(request) {
         const uuid = request.params.tenant_uuid!;
         const parent = request.params.parent_tenant_uuid!;

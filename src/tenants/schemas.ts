@@ -3,9 +3,10 @@ import { errors, type Json } from '../http/errors.js';
 import { authenticationMethods } from '../users/authentication-method.js';
 import {
   field,
-  firstError,
   type ListEndpoint,
-  length,
+  loadOrInvalidData,
+  optionalSlug,
+  optionalText,
   regexp,
   type Schema,
   schema,
@@ -29,12 +30,6 @@ const domainRegex = regexp(DOMAIN_PATTERN);
 const domainName: Validator<string> = (value) =>
   // The empty text never matches the pattern.
   domainRegex([...value].length > DOMAIN_COLUMN_LENGTH ? '' : value);
-
-const optionalText = (max: number) =>
-  field
-    .string()
-    .validate(length({ min: 1, max }))
-    .default(null);
 
 /** `address` (tenants.md §2): six optional strings, in upstream's schema order. */
 const addressSchema = schema({
@@ -72,10 +67,7 @@ const common = {
 export const tenantPostSchema = schema({
   uuid: field.uuid().default(null),
   name: common.name,
-  slug: field
-    .string()
-    .validate(length({ min: 1, max: 10 }), regexp(SLUG_PATTERN))
-    .default(null),
+  slug: optionalSlug(10, SLUG_PATTERN),
   contact: common.contact,
   phone: common.phone,
   default_authentication_method: common.default_authentication_method,
@@ -93,12 +85,8 @@ export type TenantPut = typeof tenantPutSchema extends Schema<infer O> ? O : nev
 const unique = (names: readonly string[]): string[] => [...new Set(names)].sort();
 
 function load<O extends { domain_names: string[] }>(schemaOf: Schema<O>, body: Json | undefined): O {
-  const result = schemaOf.load(body ?? null);
-  if (!result.ok) {
-    const { message, details } = firstError(result.errors);
-    throw errors.invalidData('tenants', details, message);
-  }
-  return { ...result.value, domain_names: unique(result.value.domain_names) };
+  const value = loadOrInvalidData('tenants', schemaOf, body);
+  return { ...value, domain_names: unique(value.domain_names) };
 }
 
 /** The body of `POST /tenants`, or the `invalid-data` 400 of its first failing field. */

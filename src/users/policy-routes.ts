@@ -1,12 +1,14 @@
 import { requireAcl } from '../authz/require-acl.js';
+import { scopedSteps } from '../authz/scoped.js';
 import { errors } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
 import { empty, json } from '../http/request.js';
 import type { Route, Step } from '../http/route.js';
-import { assertMayAdd, assertMayRemove } from '../policies/escalation.js';
+import { assertMayRemove } from '../policies/escalation.js';
 import { aclOf, policyJson } from '../policies/format.js';
+import { addPolicyLink } from '../policies/link.js';
 import { findPolicy, type PolicyLookup } from '../policies/lookup.js';
-import { noSuchPolicy, readPolicyParam } from '../policies/reference.js';
+import { policyParamSteps } from '../policies/reference.js';
 import type { TokenService } from '../tokens/service.js';
 import type { UserRepository } from './repository.js';
 import { USER_POLICY_LIST } from './schemas.js';
@@ -32,11 +34,8 @@ export function userPolicyRoutes({
   scopingTenant,
 }: UserPolicyRouteDependencies): Route[] {
   const lookup = { policies, hierarchy };
-  const linkSteps = (action: string): Step[] => [
-    readPolicyParam('policy'),
-    requireAcl(tokens, `auth.users.{user_uuid}.policies.{policy}.${action}`),
-    scopingTenant,
-  ];
+  const scoped = scopedSteps(tokens, scopingTenant);
+  const linkSteps = policyParamSteps(scoped, 'auth.users.{user_uuid}.policies.{policy}');
 
   return [
     {
@@ -55,17 +54,15 @@ export function userPolicyRoutes({
       steps: linkSteps('create'),
       async handle(request) {
         const userUuid = request.params.user_uuid!;
-        const { ref, policy } = await findPolicy(
+        const found = await findPolicy(
           lookup,
           request.params.policy!,
           request.locals.tenantUuid!,
           'anywhere',
         );
-        assertMayAdd(request.locals.token!, aclOf(policy));
-        const outcome = await users.linkPolicy(userUuid, policy.uuid);
-        if (outcome === 'unknown-user') throw errors.unknown('users', userUuid);
-        if (outcome === 'unknown-policy') throw noSuchPolicy(ref);
-        return empty(204);
+        return addPolicyLink(request.locals.token!, found, { resource: 'users', uuid: userUuid }, (policy) =>
+          users.linkPolicy(userUuid, policy),
+        );
       },
     },
     {

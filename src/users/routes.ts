@@ -1,5 +1,5 @@
 import { WazoUserBackend } from '../authentication/wazo-user.js';
-import { requireAcl } from '../authz/require-acl.js';
+import { scopedSteps } from '../authz/scoped.js';
 import { resolveScopingTenant } from '../authz/scoping-tenant.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../entities/orm.js';
@@ -35,6 +35,7 @@ const NO_PASSWORD = { hash: null, salt: null };
 export function userRoutes({ orm, tokens, hierarchy, idpPlugins }: UserRouteDependencies): Route[] {
   const users = new UserRepository(orm);
   const scopingTenant = resolveScopingTenant(orm, hierarchy);
+  const scoped = scopedSteps(tokens, scopingTenant);
   const methods = authenticationMethods(idpPlugins);
   /** A single user is reachable from any tenant of the scoping tenant's subtree (conventions.md §3). */
   const visibleTenants = (request: HttpRequest) => hierarchy.visibleTenants(request.locals.tenantUuid!);
@@ -43,7 +44,7 @@ export function userRoutes({ orm, tokens, hierarchy, idpPlugins }: UserRouteDepe
     {
       method: 'GET',
       path: '/users',
-      steps: [requireAcl(tokens, 'auth.users.read'), scopingTenant],
+      steps: scoped('auth.users.read'),
       async handle(request) {
         const params = listQuery(request.query, USER_LIST);
         const tenants = await hierarchy.listed(request.locals.tenantUuid!, params.recurse);
@@ -55,7 +56,7 @@ export function userRoutes({ orm, tokens, hierarchy, idpPlugins }: UserRouteDepe
       method: 'POST',
       path: '/users',
       readsBody: true,
-      steps: [requireAcl(tokens, 'auth.users.create'), scopingTenant],
+      steps: scoped('auth.users.create'),
       async handle(request) {
         const body = parseUserPost(request.body);
         const authenticationMethod = chooseAuthenticationMethod(
@@ -82,7 +83,7 @@ export function userRoutes({ orm, tokens, hierarchy, idpPlugins }: UserRouteDepe
     {
       method: 'GET',
       path: '/users/{user_uuid:uuid}',
-      steps: [requireAcl(tokens, 'auth.users.{user_uuid}.read'), scopingTenant],
+      steps: scoped('auth.users.{user_uuid}.read'),
       async handle(request) {
         const uuid = request.params.user_uuid!;
         const user = await users.findIn(uuid, await visibleTenants(request));
@@ -94,7 +95,7 @@ export function userRoutes({ orm, tokens, hierarchy, idpPlugins }: UserRouteDepe
       method: 'PUT',
       path: '/users/{user_uuid:uuid}',
       readsBody: true,
-      steps: [requireAcl(tokens, 'auth.users.{user_uuid}.update'), scopingTenant],
+      steps: scoped('auth.users.{user_uuid}.update'),
       async handle(request) {
         const uuid = request.params.user_uuid!;
         // A full replacement: omitted fields are reset, the method derived from the purpose again.
@@ -122,7 +123,7 @@ export function userRoutes({ orm, tokens, hierarchy, idpPlugins }: UserRouteDepe
     {
       method: 'DELETE',
       path: '/users/{user_uuid:uuid}',
-      steps: [requireAcl(tokens, 'auth.users.{user_uuid}.delete'), scopingTenant],
+      steps: scoped('auth.users.{user_uuid}.delete'),
       async handle(request) {
         const uuid = request.params.user_uuid!;
         if (!(await users.deleteIn(uuid, await visibleTenants(request)))) throw errors.unknown('users', uuid);

@@ -4,9 +4,9 @@ import {
   type ErrorDict,
   Field,
   field,
-  firstError,
   type ListEndpoint,
   length,
+  loadOrInvalidData,
   type Schema,
   schema,
 } from '../validation/index.js';
@@ -44,7 +44,7 @@ export const userPostSchema = schema({
 const userPutSchema = schema(userFields);
 
 /** `PUT /users/{user_uuid}/password`. */
-const passwordChangeSchema = schema({
+export const passwordChangeSchema = schema({
   old_password: field
     .string()
     .validate(length({ min: 1 }))
@@ -61,12 +61,8 @@ export type UserPut = typeof userPutSchema extends Schema<infer O> ? O : never;
 export type PasswordChange = typeof passwordChangeSchema extends Schema<infer O> ? O : never;
 
 /** A body loaded by `schema`, or the `invalid-data` 400 (resource `users`) of its first failing field. */
-function loadUserBody<O>(bodySchema: Schema<O>, body: Json | undefined): O {
-  const result = bodySchema.load(body ?? null);
-  if (result.ok) return result.value;
-  const { message, details } = firstError(result.errors);
-  throw errors.invalidData('users', details, message);
-}
+const loadUserBody = <O>(bodySchema: Schema<O>, body: Json | undefined): O =>
+  loadOrInvalidData('users', bodySchema, body);
 
 export const parseUserPost = (body: Json | undefined): UserPost => loadUserBody(userPostSchema, body);
 export const parseUserPut = (body: Json | undefined): UserPut => loadUserBody(userPutSchema, body);

@@ -2,6 +2,7 @@
  * Request validation with upstream-identical error data (marshmallow + xivo.mallow): body schemas, list
  * query parameters, and the helpers routes use to turn failures into API or legacy errors.
  */
+export { loadOrInvalidData, optionalSlug, optionalText, requiredText, SLUG_PATTERN } from './bodies.js';
 export { isEmailAddress, parseBoolean, pythonInt, pythonUuid } from './coerce.js';
 export {
   type ErrorDict,

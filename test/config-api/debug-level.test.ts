@@ -1,14 +1,10 @@
 // PATCH /config `debug`: the logger's level at run time (conventions.md §7).
 import t from 'tap';
-import { startApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { ConfigService } from '../../src/config-api/index.js';
-import { openDatabase } from '../../src/entities/orm.js';
 import { createLogger } from '../../src/log/logger.js';
-import { JSON_HEADERS, type TestApp } from '../helpers/app.js';
+import { JSON_HEADERS, startTestApp } from '../helpers/app.js';
 import { adminCaller } from '../helpers/callers.js';
-import { createTestDatabase } from '../helpers/db.js';
-import { request } from '../helpers/http.js';
 import { LogSink } from '../helpers/server.js';
 
 const testConfig = (overrides: Partial<Config> = {}): Config => ({
@@ -45,18 +41,9 @@ t.test('ConfigService: debug on, then back to the configured level', async (t) =
 });
 
 t.test('PATCH /config debug turns the request debug log on and off', async (t) => {
-  const db = await createTestDatabase();
-  const { config } = loadConfig({ env: { WAZO_AUTH_PORT: '0', WAZO_AUTH_DB_URI: db.uri }, file: null });
-  const logs = new LogSink();
-  const app = await startApp(config, createLogger(config, logs));
-  const orm = await openDatabase(db.uri, { migrate: false });
-  t.teardown(async () => {
-    await app.stop();
-    await orm.close();
-    await db.drop();
-  });
-  const base = `http://127.0.0.1:${app.address.port}`;
-  const server: TestApp = { app, base, orm, uri: db.uri, logs, call: (req) => request(base, req) };
+  // The logger follows the configuration (`debug` off) as in production, so that PATCH /config can turn it on.
+  const server = await startTestApp(t, undefined, { loggerFromConfig: true });
+  const { logs } = server;
   const admin = await adminCaller(server);
   const setDebug = async (value: boolean) => {
     const res = await server.call({

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { allUsersGroupName, Group, User } from '../../src/entities/index.js';
 import { basic, JSON_HEADERS, startTestApp } from '../helpers/app.js';
-import { apiError, userCaller } from '../helpers/callers.js';
+import { apiError, unknownError, userCaller } from '../helpers/callers.js';
 import { tokenFor } from '../helpers/tokens.js';
 import { expectNoServerError, type GroupBody, type GroupList, newGroup, setUp, UNKNOWN } from './support.js';
 
@@ -76,22 +76,15 @@ t.test('group members', async (t) => {
       t.equal(res.status, status, path);
       t.strictSame(apiError(res), body, path);
     };
-    const unknownUser = (uuid: string) => ({
-      message: `No such user: "${uuid}"`,
-      error_id: 'unknown-user',
-      details: { uuid },
-      resource: 'users',
-    });
-    const unknownGroup = (uuid: string) => ({
-      message: `No such group: "${uuid}"`,
-      error_id: 'unknown-group',
-      details: { uuid },
-      resource: 'groups',
-    });
-    await expectError(`/groups/${UNKNOWN}/users/${UNKNOWN}`, 404, unknownUser(UNKNOWN));
-    await expectError(`/groups/${UNKNOWN}/users/${alice.uuid}`, 404, unknownGroup(UNKNOWN));
-    await expectError(`/groups/${childTeam.uuid}/users/${alice.uuid}`, 404, unknownUser(alice.uuid), child);
-    await expectError(`/groups/${team.uuid}/users/${zed.uuid}`, 404, unknownGroup(team.uuid), child);
+    await expectError(`/groups/${UNKNOWN}/users/${UNKNOWN}`, 404, unknownError('user', UNKNOWN));
+    await expectError(`/groups/${UNKNOWN}/users/${alice.uuid}`, 404, unknownError('group', UNKNOWN));
+    await expectError(
+      `/groups/${childTeam.uuid}/users/${alice.uuid}`,
+      404,
+      unknownError('user', alice.uuid),
+      child,
+    );
+    await expectError(`/groups/${team.uuid}/users/${zed.uuid}`, 404, unknownError('group', team.uuid), child);
     await expectError(`/groups/${team.uuid}/users/${zed.uuid}`, 400, {
       message: 'Ressources are not in the same tenant',
       error_id: 'missmatching-tenant',
@@ -260,12 +253,7 @@ t.test('group members', async (t) => {
       ] as const) {
         const hidden = await admin.get(`/users/${uuid}/groups`, tenant);
         t.equal(hidden.status, 404);
-        t.strictSame(apiError(hidden), {
-          message: `No such user: "${uuid}"`,
-          error_id: 'unknown-user',
-          details: { uuid },
-          resource: 'users',
-        });
+        t.strictSame(apiError(hidden), unknownError('user', uuid));
       }
       t.equal((await admin.get(`/users/${gus.uuid}/groups`, child)).status, 200, 'a descendant is visible');
       t.equal((await admin.get(`/users/${gus.uuid}/groups`, 'garbage')).status, 401);
@@ -288,12 +276,7 @@ t.test('group members', async (t) => {
     );
     const noUser = await admin.delete(`/groups/${team.uuid}/users/${UNKNOWN}`);
     t.equal(noUser.status, 404);
-    t.strictSame(apiError(noUser), {
-      message: `No such user: "${UNKNOWN}"`,
-      error_id: 'unknown-user',
-      details: { uuid: UNKNOWN },
-      resource: 'users',
-    });
+    t.strictSame(apiError(noUser), unknownError('user', UNKNOWN));
     const noGroup = await admin.delete(`/groups/${UNKNOWN}/users/${alice.uuid}`);
     t.equal(noGroup.status, 404);
     t.equal(apiError(noGroup).error_id, 'unknown-group');

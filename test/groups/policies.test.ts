@@ -3,7 +3,14 @@
 import t from 'tap';
 import { allUsersGroupName, Group, Policy } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
-import { apiError, legacyError, type PolicyBody, userCaller } from '../helpers/callers.js';
+import {
+  apiError,
+  createPolicy,
+  legacyError,
+  type PolicyBody,
+  unknownError,
+  userCaller,
+} from '../helpers/callers.js';
 import { expectNoServerError, newGroup, setUp, UNKNOWN } from './support.js';
 
 type PolicyList = { items: PolicyBody[]; total: number; filtered: number };
@@ -20,9 +27,7 @@ t.test('group policies', async (t) => {
     tenant?: string,
     extra: { shared?: boolean; description?: string } = {},
   ): Promise<PolicyBody> => {
-    const res = await admin.post('/policies', { name, slug: name, acl, ...extra }, tenant);
-    if (res.status !== 200) throw new Error(res.text);
-    return res.json<PolicyBody>();
+    return createPolicy(admin, { name, slug: name, acl, ...extra }, tenant);
   };
   const policiesOf = async (group: string, query = '', tenant?: string): Promise<PolicyList> => {
     const res = await admin.get(`/groups/${group}/policies${query}`, tenant);
@@ -91,12 +96,7 @@ t.test('group policies', async (t) => {
     });
     const groupBeforeUuid = await admin.put(`/groups/${UNKNOWN}/policies/${UNKNOWN}`);
     t.equal(groupBeforeUuid.status, 404);
-    t.strictSame(apiError(groupBeforeUuid), {
-      message: `No such group: "${UNKNOWN}"`,
-      error_id: 'unknown-group',
-      details: { uuid: UNKNOWN },
-      resource: 'groups',
-    });
+    t.strictSame(apiError(groupBeforeUuid), unknownError('group', UNKNOWN));
     t.equal(apiError(await admin.put(`/groups/${UNKNOWN}/policies/reader`)).error_id, 'unknown-group');
     const hiddenSlug = await admin.put(`/groups/${childTeam.uuid}/policies/child_only`);
     t.strictSame(
@@ -254,12 +254,7 @@ t.test('group policies', async (t) => {
     ] as const) {
       const hidden = await admin.get(`/groups/${group}/policies?order=slug`, tenant);
       t.equal(hidden.status, 404, 'the group is checked before the list parameters');
-      t.strictSame(apiError(hidden), {
-        message: `No such group: "${group}"`,
-        error_id: 'unknown-group',
-        details: { uuid: group },
-        resource: 'groups',
-      });
+      t.strictSame(apiError(hidden), unknownError('group', group));
     }
     t.equal((await admin.get(`/groups/${team.uuid}/policies`, 'garbage')).status, 401);
     for (const page of [

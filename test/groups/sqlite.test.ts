@@ -10,7 +10,7 @@ import { adminCaller, legacyError } from '../helpers/callers.js';
 import { sqliteTempUri } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
 import { LogSink } from '../helpers/server.js';
-import { type GroupBody, type GroupList, send } from './support.js';
+import type { GroupBody, GroupList } from './support.js';
 
 t.test('groups on SQLite', async (t) => {
   const uri = sqliteTempUri();
@@ -36,7 +36,7 @@ t.test('groups on SQLite', async (t) => {
     { reason: 'Group "team a" already exists', status_code: 409 },
     'lower(slug)',
   );
-  t.equal((await send(server, admin.token, 'PUT', `/groups/${group.uuid}`, { name: 'renamed' })).status, 200);
+  t.equal((await admin.put(`/groups/${group.uuid}`, undefined, { name: 'renamed' })).status, 200);
 
   t.equal((await admin.put(`/groups/${group.uuid}/users/${admin.uuid}`)).status, 204);
   t.equal((await admin.put(`/groups/${group.uuid}/users/${admin.uuid}`)).status, 204, 'already a member');

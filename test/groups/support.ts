@@ -1,10 +1,8 @@
-// Shared by the group tests: the group object, raw writes with a body, and the tenant tree they run in.
+// Shared by the group tests: the group object and the tenant tree they run in.
 import type { Test as Tap } from 'tap';
-import { findMasterTenant } from '../../src/entities/index.js';
-import { JSON_HEADERS, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { adminCaller, type Caller } from '../helpers/callers.js';
-import { createTenant } from '../helpers/fixtures.js';
-import type { ClientResponse } from '../helpers/http.js';
+import { createTenant, masterUuid } from '../helpers/fixtures.js';
 
 /** A group object as the API answers it (groups.md §1). */
 export type GroupBody = {
@@ -19,27 +17,6 @@ export type GroupList = { total: number; filtered: number; items: GroupBody[] };
 
 export const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
-/** A request with a body (a string is sent as is), `X-Auth-Token` and, when given, `Wazo-Tenant`. */
-export function send(
-  server: TestApp,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  tenant?: string,
-): Promise<ClientResponse> {
-  return server.call({
-    method,
-    path: `/0.1${path}`,
-    headers: {
-      'X-Auth-Token': token,
-      ...JSON_HEADERS,
-      ...(tenant === undefined ? {} : { 'Wazo-Tenant': tenant }),
-    },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-}
-
 /** The tenant tree the tests use: master → child → grandchild, and master → sibling. */
 export interface Tree {
   master: string;
@@ -50,7 +27,7 @@ export interface Tree {
 
 export async function setUp(server: TestApp): Promise<{ admin: Caller & { uuid: string }; tree: Tree }> {
   const admin = await adminCaller(server);
-  const master = (await findMasterTenant(server.orm.em.fork()))!.uuid;
+  const master = await masterUuid(server.orm);
   const child = await createTenant(server.orm, 'child');
   const grandchild = await createTenant(server.orm, 'grandchild', child);
   const sibling = await createTenant(server.orm, 'sibling');

@@ -17,6 +17,28 @@ export interface TestApp {
   call(req: ClientRequest): Promise<ClientResponse>;
 }
 
+export interface StartOptions {
+  /** Log at the configuration's `log_level`/`debug` (default: every level, request debug lines off). */
+  loggerFromConfig?: boolean;
+}
+
+/**
+ * The whole server in this process on the database at `uri`, on an ephemeral port, its log lines kept.
+ * `configure` adjusts the loaded configuration.
+ */
+export async function startServer(
+  uri: string,
+  configure: (config: Config) => void = () => {},
+  { loggerFromConfig = false }: StartOptions = {},
+): Promise<{ app: App; logs: LogSink }> {
+  const { config } = loadConfig({ env: { WAZO_AUTH_PORT: '0', WAZO_AUTH_DB_URI: uri }, file: null });
+  configure(config);
+  const logs = new LogSink();
+  const logging = loggerFromConfig ? config : { log_level: 'debug' as const, debug: false };
+  const app = await startApp(config, createLogger(logging, logs));
+  return { app, logs };
+}
+
 /**
  * The whole server in this process, on a fresh PostgreSQL database and an ephemeral port, stopped and
  * dropped at teardown. `configure` adjusts the loaded configuration.
@@ -24,12 +46,10 @@ export interface TestApp {
 export async function startTestApp(
   t: { teardown(fn: () => unknown): void },
   configure: (config: Config) => void = () => {},
+  options: StartOptions = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
-  const { config } = loadConfig({ env: { WAZO_AUTH_PORT: '0', WAZO_AUTH_DB_URI: db.uri }, file: null });
-  configure(config);
-  const logs = new LogSink();
-  const app = await startApp(config, createLogger({ log_level: 'debug', debug: false }, logs));
+  const { app, logs } = await startServer(db.uri, configure, options);
   const orm = await openDatabase(db.uri, { migrate: false });
   t.teardown(async () => {
     await app.stop();

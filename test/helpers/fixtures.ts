@@ -82,3 +82,8 @@ export async function createTenant(orm: Database, name: string, parent?: string)
   await em.flush();
   return tenant.uuid;
 }
+
+/** The master tenant's UUID. */
+export async function masterUuid(orm: Database): Promise<string> {
+  return (await findMasterTenant(orm.em.fork()))!.uuid;
+}

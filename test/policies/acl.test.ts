@@ -1,9 +1,16 @@
 // PUT and DELETE /policies/{policy_uuid|policy_slug}/acl/{access} (policies.md §4; acl.md §4, §5).
 import t from 'tap';
-import { Access, Policy, User } from '../../src/entities/index.js';
+import { Access, Policy } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
-import { adminCaller, apiError, legacyError, type PolicyBody, userCaller } from '../helpers/callers.js';
-import { createTenant, createUser } from '../helpers/fixtures.js';
+import {
+  adminCaller,
+  apiError,
+  createPolicy,
+  legacyError,
+  type PolicyBody,
+  userCaller,
+} from '../helpers/callers.js';
+import { createTenant, createUser, masterUuid } from '../helpers/fixtures.js';
 import type { ClientResponse } from '../helpers/http.js';
 import { tokenFor } from '../helpers/tokens.js';
 
@@ -13,14 +20,10 @@ t.test('policy ACL entries', async (t) => {
   const server = await startTestApp(t);
   const { orm } = server;
   const admin = await adminCaller(server);
-  const master = (await orm.em.fork().findOneOrFail(User, { uuid: admin.uuid })).tenant.uuid;
+  const master = await masterUuid(orm);
   const child = await createTenant(orm, 'child');
 
-  const create = async (body: object, tenant?: string): Promise<PolicyBody> => {
-    const res = await admin.post('/policies', body, tenant);
-    if (res.status !== 200) throw new Error(res.text);
-    return res.json<PolicyBody>();
-  };
+  const create = (body: object, tenant?: string) => createPolicy(admin, body, tenant);
   const aclOf = async (uuid: string) => (await admin.get(`/policies/${uuid}`)).json<PolicyBody>().acl.sort();
   const legacy = (res: ClientResponse) => ({ status: res.status, ...legacyError(res) });
   const policy = await create({ name: 'desk', slug: 'desk', acl: ['calld.read'] });

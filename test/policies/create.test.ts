@@ -1,24 +1,28 @@
 // POST /policies (policies.md §1, §4; acl.md §4).
 import t from 'tap';
-import { Access, Policy, User } from '../../src/entities/index.js';
+import { Access, Policy } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
-import { adminCaller, apiError, legacyError, type PolicyBody, userCaller } from '../helpers/callers.js';
-import { createTenant } from '../helpers/fixtures.js';
+import {
+  adminCaller,
+  apiError,
+  createPolicy,
+  legacyError,
+  POLICY_KEYS,
+  type PolicyBody,
+  userCaller,
+} from '../helpers/callers.js';
+import { createTenant, masterUuid } from '../helpers/fixtures.js';
 
 t.test('POST /policies', async (t) => {
   const server = await startTestApp(t);
   const { orm } = server;
   const admin = await adminCaller(server);
-  const master = (await orm.em.fork().findOneOrFail(User, { uuid: admin.uuid })).tenant.uuid;
+  const master = await masterUuid(orm);
   const child = await createTenant(orm, 'child');
   const grandchild = await createTenant(orm, 'grandchild', child);
   const policies = () => orm.em.fork().count(Policy, {});
 
-  const create = async (body: unknown, tenant?: string): Promise<PolicyBody> => {
-    const res = await admin.post('/policies', body, tenant);
-    if (res.status !== 200) throw new Error(`${res.status} ${res.text}`);
-    return res.json<PolicyBody>();
-  };
+  const create = (body: unknown, tenant?: string) => createPolicy(admin, body, tenant);
 
   t.test('a full body: the answer and the interned ACL', async (t) => {
     const accessesBefore = await orm.em.fork().count(Access, {});
@@ -32,16 +36,7 @@ t.test('POST /policies', async (t) => {
     });
     t.equal(res.status, 200);
     const body = res.json<PolicyBody>();
-    t.strictSame(Object.keys(body), [
-      'uuid',
-      'tenant_uuid',
-      'name',
-      'slug',
-      'description',
-      'acl',
-      'read_only',
-      'shared',
-    ]);
+    t.strictSame(Object.keys(body), POLICY_KEYS);
     t.strictSame(
       { ...body, uuid: 'x', acl: [...body.acl].sort() },
       {

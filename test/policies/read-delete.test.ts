@@ -2,8 +2,15 @@
 import t from 'tap';
 import { Access, Group, Policy, User } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
-import { adminCaller, apiError, legacyError, type PolicyBody, userCaller } from '../helpers/callers.js';
-import { createTenant } from '../helpers/fixtures.js';
+import {
+  adminCaller,
+  apiError,
+  createPolicy,
+  legacyError,
+  type PolicyBody,
+  userCaller,
+} from '../helpers/callers.js';
+import { createTenant, masterUuid } from '../helpers/fixtures.js';
 
 type PolicyList = { items: PolicyBody[]; total: number };
 
@@ -11,15 +18,13 @@ t.test('policies: visibility, exposed fields, read and delete', async (t) => {
   const server = await startTestApp(t);
   const { orm } = server;
   const admin = await adminCaller(server);
-  const master = (await orm.em.fork().findOneOrFail(User, { uuid: admin.uuid })).tenant.uuid;
+  const master = await masterUuid(orm);
   const child = await createTenant(orm, 'child');
   const grandchild = await createTenant(orm, 'grandchild', child);
   const sibling = await createTenant(orm, 'sibling');
 
   const create = async (name: string, tenant: string, extra: object = {}): Promise<PolicyBody> => {
-    const res = await admin.post('/policies', { name, slug: name, acl: [`${name}.read`], ...extra }, tenant);
-    if (res.status !== 200) throw new Error(res.text);
-    return res.json<PolicyBody>();
+    return createPolicy(admin, { name, slug: name, acl: [`${name}.read`], ...extra }, tenant);
   };
   const mOwn = await create('m_own', master, { description: 'master only' });
   const mShared = await create('m_shared', master, { shared: true });

@@ -1,12 +1,19 @@
 // PUT /policies/{policy_uuid|policy_slug} (policies.md §1, §4; acl.md §4, §5).
 import t from 'tap';
-import { Access, Policy, User } from '../../src/entities/index.js';
+import { Access, Policy } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
-import { adminCaller, apiError, legacyError, type PolicyBody, userCaller } from '../helpers/callers.js';
-import { createTenant, createUser } from '../helpers/fixtures.js';
+import {
+  adminCaller,
+  apiError,
+  createPolicy,
+  legacyError,
+  POLICY_KEYS,
+  type PolicyBody,
+  userCaller,
+} from '../helpers/callers.js';
+import { createTenant, createUser, masterUuid } from '../helpers/fixtures.js';
 import type { ClientResponse } from '../helpers/http.js';
 import { tokenFor } from '../helpers/tokens.js';
-import { putJson } from '../users/put-json.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const BAD_BODY = { message: 'The browser (or proxy) sent a request that this server could not understand.' };
@@ -18,16 +25,11 @@ t.test('PUT /policies/{policy}', async (t) => {
   const server = await startTestApp(t);
   const { orm } = server;
   const admin = await adminCaller(server);
-  const master = (await orm.em.fork().findOneOrFail(User, { uuid: admin.uuid })).tenant.uuid;
+  const master = await masterUuid(orm);
   const child = await createTenant(orm, 'child');
 
-  const create = async (body: object, tenant?: string): Promise<PolicyBody> => {
-    const res = await admin.post('/policies', body, tenant);
-    if (res.status !== 200) throw new Error(res.text);
-    return res.json<PolicyBody>();
-  };
-  const put = (ref: string, body: unknown, tenant?: string) =>
-    putJson(server, admin, `/policies/${ref}`, body, tenant);
+  const create = (body: object, tenant?: string) => createPolicy(admin, body, tenant);
+  const put = (ref: string, body: unknown, tenant?: string) => admin.put(`/policies/${ref}`, tenant, body);
   const read = async (ref: string, tenant?: string) =>
     (await admin.get(`/policies/${ref}`, tenant)).json<PolicyBody>();
   const refusedWith = (res: ClientResponse) => ({ status: res.status, ...legacyError(res) });
@@ -50,16 +52,7 @@ t.test('PUT /policies/{policy}', async (t) => {
     });
     t.equal(res.status, 200);
     const body = res.json<PolicyBody>();
-    t.strictSame(Object.keys(body), [
-      'uuid',
-      'tenant_uuid',
-      'name',
-      'slug',
-      'description',
-      'acl',
-      'read_only',
-      'shared',
-    ]);
+    t.strictSame(Object.keys(body), POLICY_KEYS);
     t.strictSame(sorted(body), {
       uuid: policy.uuid,
       tenant_uuid: master,
@@ -132,10 +125,10 @@ t.test('PUT /policies/{policy}', async (t) => {
       status_code: 404,
     });
     const limited = await userCaller(server, 'limited', ['auth.policies.#', 'calld.#']);
-    const guarded = await putJson(server, limited, `/policies/${UNKNOWN}`, { name: 'x', acl: ['confd.x'] });
+    const guarded = await limited.put(`/policies/${UNKNOWN}`, undefined, { name: 'x', acl: ['confd.x'] });
     t.equal(guarded.status, 401, 'the may-add guard before the lookup');
     t.equal(
-      (await putJson(server, limited, '/policies/nothing', { name: 'x', acl: ['confd.x'] })).status,
+      (await limited.put('/policies/nothing', undefined, { name: 'x', acl: ['confd.x'] })).status,
       404,
       'but after a slug lookup',
     );
@@ -147,7 +140,7 @@ t.test('PUT /policies/{policy}', async (t) => {
   t.test('escalation guard: every entry of the new ACL, every entry it loses', async (t) => {
     const limited = await userCaller(server, 'guarded', ['auth.policies.#', 'calld.#', '!calld.secret']);
     const policy = await create({ name: 'mixed', acl: ['calld.read', 'confd.read'] });
-    const as = (body: object) => putJson(server, limited, `/policies/${policy.uuid}`, body);
+    const as = (body: object) => limited.put(`/policies/${policy.uuid}`, undefined, body);
     const required = async (body: object) => {
       const res = await as(body);
       t.equal(res.status, 401, JSON.stringify(body));
@@ -171,12 +164,12 @@ t.test('PUT /policies/{policy}', async (t) => {
     t.equal(restricted.status, 200);
     // Removing `!x` takes `x`: the caller denied calld.secret may not lift that denial.
     const negative = await create({ name: 'negative', acl: ['!calld.secret', '!calld.other'] });
-    const lift = await putJson(server, limited, `/policies/${negative.uuid}`, {
+    const lift = await limited.put(`/policies/${negative.uuid}`, undefined, {
       name: 'negative',
       acl: ['!calld.secret'],
     });
     t.equal(lift.status, 200, 'lifting !calld.other takes calld.other, which it has');
-    const refused = await putJson(server, limited, `/policies/${negative.uuid}`, { name: 'negative' });
+    const refused = await limited.put(`/policies/${negative.uuid}`, undefined, { name: 'negative' });
     t.equal(refused.status, 401);
     t.equal((apiError(refused).details as { required_access: string }).required_access, '!calld.secret');
   });

@@ -1,10 +1,10 @@
 // Reading what provisioning wrote, and starting the server again on the same database.
-import { type App, startApp } from '../../src/app.js';
-import { type Config, loadConfig } from '../../src/config/index.js';
-import { allUsersGroupName, findMasterTenant } from '../../src/entities/index.js';
+import type { App } from '../../src/app.js';
+import type { Config } from '../../src/config/index.js';
+import { allUsersGroupName } from '../../src/entities/index.js';
 import type { Database } from '../../src/entities/orm.js';
-import { createLogger } from '../../src/log/logger.js';
-import { LogSink } from '../helpers/server.js';
+import { startServer } from '../helpers/app.js';
+import type { LogSink } from '../helpers/server.js';
 
 export interface Started {
   app: App;
@@ -12,22 +12,13 @@ export interface Started {
 }
 
 /** The whole server on an existing database (a restart), with `configure` applied to its configuration. */
-export async function startOn(uri: string, configure: (config: Config) => void): Promise<Started> {
-  const { config } = loadConfig({ env: { WAZO_AUTH_PORT: '0', WAZO_AUTH_DB_URI: uri }, file: null });
-  configure(config);
-  const logs = new LogSink();
-  const app = await startApp(config, createLogger({ log_level: 'debug', debug: false }, logs));
-  return { app, logs };
-}
+export const startOn = (uri: string, configure: (config: Config) => void): Promise<Started> =>
+  startServer(uri, configure);
 
 export type Row = Record<string, unknown>;
 
 const rows = (orm: Database, sql: string, params: unknown[] = []) =>
   orm.em.fork().execute<Row[]>(sql, params);
-
-export async function masterUuid(orm: Database): Promise<string> {
-  return (await findMasterTenant(orm.em.fork()))!.uuid;
-}
 
 /** A policy by slug in a tenant, with its ACL sorted; null when there is none. */
 export async function policyRow(

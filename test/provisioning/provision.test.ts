@@ -6,9 +6,9 @@ import { type Database, openDatabase } from '../../src/entities/orm.js';
 import { createLogger } from '../../src/log/logger.js';
 import { provision, provisionTenant } from '../../src/provisioning/index.js';
 import { migratedDatabase, sqliteTempUri } from '../helpers/db.js';
-import { createTenant } from '../helpers/fixtures.js';
+import { createTenant, masterUuid } from '../helpers/fixtures.js';
 import { LogSink } from '../helpers/server.js';
-import { allUsersPolicies, groupPolicies, logged, masterUuid, policyRow, snapshot } from './helpers.js';
+import { allUsersPolicies, groupPolicies, logged, policyRow, snapshot } from './helpers.js';
 
 type Provisioning = Parameters<typeof provision>[1];
 

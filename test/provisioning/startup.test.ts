@@ -4,16 +4,8 @@ import type { Config } from '../../src/config/index.js';
 import { openDatabase } from '../../src/entities/orm.js';
 import { basic, JSON_HEADERS, startTestApp } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
-import { createTenant, createUser } from '../helpers/fixtures.js';
-import {
-  allUsersPolicies,
-  groupPolicies,
-  logged,
-  masterUuid,
-  policyRow,
-  snapshot,
-  startOn,
-} from './helpers.js';
+import { createTenant, createUser, masterUuid } from '../helpers/fixtures.js';
+import { allUsersPolicies, groupPolicies, logged, policyRow, snapshot, startOn } from './helpers.js';
 
 const FIRST: Pick<Config, 'default_policies' | 'all_users_policies' | 'tenant_default_groups'> = {
   default_policies: {
@@ -124,7 +116,8 @@ t.test('restarts apply configuration changes, and only them', async (t) => {
       ownPolicy!.policy_uuid,
     ]);
 
-  const second = await startOn(db.uri, (config) => {
+  // The second configuration, started twice: the second time must write nothing.
+  const secondConfiguration = (config: Config) => {
     config.default_policies = {
       alpha: { acl: ['alpha.admin', 'alpha.read'], description: 'Alpha v2' },
       beta: { acl: ['beta.#'], description: 'Beta admins' },
@@ -132,7 +125,8 @@ t.test('restarts apply configuration changes, and only them', async (t) => {
     };
     config.all_users_policies = { beta: true };
     config.tenant_default_groups = { admins: { policies: { beta: false, alpha: true } } };
-  });
+  };
+  const second = await startOn(db.uri, secondConfiguration);
   await second.app.stop();
 
   t.test('default policies updated in place, added, and removed unless in use', async (t) => {
@@ -173,15 +167,7 @@ t.test('restarts apply configuration changes, and only them', async (t) => {
 
   t.test('the same configuration again writes nothing', async (t) => {
     const before = await snapshot(orm);
-    const third = await startOn(db.uri, (config) => {
-      config.default_policies = {
-        alpha: { acl: ['alpha.admin', 'alpha.read'], description: 'Alpha v2' },
-        beta: { acl: ['beta.#'], description: 'Beta admins' },
-        epsilon: { acl: [], description: null },
-      };
-      config.all_users_policies = { beta: true };
-      config.tenant_default_groups = { admins: { policies: { beta: false, alpha: true } } };
-    });
+    const third = await startOn(db.uri, secondConfiguration);
     await third.app.stop();
     t.strictSame(await snapshot(orm), before);
     t.same(logged(third.logs, 'kept').length, 1, 'gamma still reported');

@@ -13,17 +13,25 @@ import {
   User,
 } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
-import { adminCaller, apiError, legacyError, userCaller } from '../helpers/callers.js';
-import { createUser } from '../helpers/fixtures.js';
+import {
+  adminCaller,
+  apiError,
+  legacyError,
+  ok,
+  sender,
+  unknownError,
+  userCaller,
+} from '../helpers/callers.js';
+import { createUser, masterUuid } from '../helpers/fixtures.js';
 import { tokenFor } from '../helpers/tokens.js';
-import { masterUuid, ok, sender, type TenantBody } from './helpers.js';
+import type { TenantBody } from './helpers.js';
 
 t.test('DELETE /tenants/{uuid}', async (t) => {
   const server = await startTestApp(t);
   const { orm } = server;
   const admin = await adminCaller(server);
   const send = sender(server, admin.token);
-  const master = await masterUuid(server);
+  const master = await masterUuid(orm);
   const create = async (body: object, tenant?: string) =>
     ok<TenantBody>(await send('POST', '/tenants', { body, ...(tenant ? { tenant } : {}) })).uuid;
   const exists = async (uuid: string) => (await orm.em.fork().count(Tenant, { uuid })) === 1;
@@ -56,12 +64,7 @@ t.test('DELETE /tenants/{uuid}', async (t) => {
     for (const target of [sibling, master]) {
       const res = await asAlpha('DELETE', `/tenants/${target}`);
       t.equal(res.status, 404);
-      t.strictSame(apiError(res), {
-        message: `No such tenant: "${target}"`,
-        error_id: 'unknown-tenant',
-        details: { uuid: target },
-        resource: 'tenants',
-      });
+      t.strictSame(apiError(res), unknownError('tenant', target));
     }
     t.equal((await send('DELETE', '/tenants/0f9e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f')).status, 404);
     t.ok(await exists(sibling));

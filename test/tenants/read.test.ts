@@ -1,8 +1,9 @@
 // GET /tenants, GET /tenants/{uuid}, GET /tenants/{uuid}/domains (tenants.md §3, conventions.md §3, §5).
 import t from 'tap';
 import { startTestApp } from '../helpers/app.js';
-import { adminCaller, apiError, userCaller } from '../helpers/callers.js';
-import { masterUuid, ok, sender, TENANT_KEYS, type TenantBody, type TenantList } from './helpers.js';
+import { adminCaller, apiError, ok, sender, unknownError, userCaller } from '../helpers/callers.js';
+import { masterUuid } from '../helpers/fixtures.js';
+import { TENANT_KEYS, type TenantBody, type TenantList } from './helpers.js';
 
 const READ = ['auth.tenants.#'];
 
@@ -10,7 +11,7 @@ t.test('tenants: list and read, seen from every level of the tree', async (t) =>
   const server = await startTestApp(t);
   const admin = await adminCaller(server);
   const send = sender(server, admin.token);
-  const master = await masterUuid(server);
+  const master = await masterUuid(server.orm);
   const create = async (body: object, tenant?: string) =>
     ok<TenantBody>(await send('POST', '/tenants', { body, ...(tenant ? { tenant } : {}) }));
 
@@ -64,12 +65,7 @@ t.test('tenants: list and read, seen from every level of the tree', async (t) =>
         const res = await caller('GET', `/tenants/${uuid}`);
         t.equal(res.status, expected[who][name], `${who} reads ${name}`);
         if (res.status === 404) {
-          t.strictSame(apiError(res), {
-            message: `No such tenant: "${uuid}"`,
-            error_id: 'unknown-tenant',
-            details: { uuid },
-            resource: 'tenants',
-          });
+          t.strictSame(apiError(res), unknownError('tenant', uuid));
         }
       }
     }
@@ -236,12 +232,7 @@ t.test('tenants: list and read, seen from every level of the tree', async (t) =>
     const unknown = 'c1b8a8a4-6f4b-4f7e-8d65-3f1f4c7a9e10';
     const res = await send('GET', `/tenants/${unknown}/domains`);
     t.equal(res.status, 404);
-    t.strictSame(apiError(res), {
-      message: `No such tenant: "${unknown}"`,
-      error_id: 'unknown-tenant',
-      details: { uuid: unknown },
-      resource: 'tenants',
-    });
+    t.strictSame(apiError(res), unknownError('tenant', unknown));
   });
 
   t.test('HEAD and a wrong method', async (t) => {

@@ -3,8 +3,8 @@ import { raw } from '@mikro-orm/core';
 import t from 'tap';
 import { allUsersGroupName, Email, Group, User } from '../../src/entities/index.js';
 import { startTestApp } from '../helpers/app.js';
-import { adminCaller, apiError, caller, userCaller } from '../helpers/callers.js';
-import { createTenant, createUser } from '../helpers/fixtures.js';
+import { adminCaller, apiError, caller, loginTaken, userCaller } from '../helpers/callers.js';
+import { createTenant, createUser, masterUuid } from '../helpers/fixtures.js';
 import { tokenFor } from '../helpers/tokens.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -14,7 +14,7 @@ t.test('POST /users', async (t) => {
   const server = await startTestApp(t);
   const { orm } = server;
   const admin = await adminCaller(server);
-  const master = (await orm.em.fork().findOneOrFail(User, { uuid: admin.uuid })).tenant.uuid;
+  const master = await masterUuid(orm);
   const countUsers = () => orm.em.fork().count(User, {});
 
   t.test('a full body: the answer, the stored row, the address, the all-users group', async (t) => {
@@ -212,12 +212,6 @@ t.test('POST /users', async (t) => {
       tenant: other,
       email: { address: 'Bob@Example.org', confirmed: false },
     });
-    const conflict = (field: string, login: string) => ({
-      message: 'Conflict detected',
-      error_id: 'conflict',
-      details: { [field]: { constraint_id: 'unique', message: `The login "${login}" is already used` } },
-      resource: 'users',
-    });
     const before = await countUsers();
     for (const [body, field, login] of [
       [{ username: 'BOB' }, 'username', 'BOB'],
@@ -228,7 +222,7 @@ t.test('POST /users', async (t) => {
     ] as const) {
       const res = await admin.post('/users', body);
       t.equal(res.status, 409, JSON.stringify(body));
-      t.strictSame(apiError(res), conflict(field, login));
+      t.strictSame(apiError(res), loginTaken(field, login));
     }
     // An address equal to another user's username conflicts too.
     const byName = await admin.post('/users', { username: 'dave', email_address: 'bob' });
@@ -236,7 +230,7 @@ t.test('POST /users', async (t) => {
     await createUser(orm, { username: 'erin@example.net' });
     const res = await admin.post('/users', { username: 'frank', email_address: 'Erin@Example.net' });
     t.equal(res.status, 409);
-    t.strictSame(apiError(res), conflict('email_address', 'Erin@Example.net'));
+    t.strictSame(apiError(res), loginTaken('email_address', 'Erin@Example.net'));
     t.equal(await countUsers(), before + 1, 'only the fixture was written');
     // Its own username as its address is fine.
     const own = await admin.post('/users', {

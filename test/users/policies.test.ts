@@ -3,8 +3,15 @@
 import t from 'tap';
 import { Group, Policy, User } from '../../src/entities/index.js';
 import { basic, JSON_HEADERS, startTestApp } from '../helpers/app.js';
-import { adminCaller, apiError, legacyError, userCaller } from '../helpers/callers.js';
-import { createTenant } from '../helpers/fixtures.js';
+import {
+  adminCaller,
+  apiError,
+  createPolicy,
+  legacyError,
+  unknownError,
+  userCaller,
+} from '../helpers/callers.js';
+import { createTenant, masterUuid } from '../helpers/fixtures.js';
 
 type PolicyBody = { uuid: string; tenant_uuid: string; name: string; read_only: boolean; shared: boolean };
 type PolicyList = { items: PolicyBody[]; total: number; filtered: number };
@@ -15,7 +22,7 @@ t.test('user policies', async (t) => {
   const server = await startTestApp(t);
   const { orm } = server;
   const admin = await adminCaller(server);
-  const master = (await orm.em.fork().findOneOrFail(User, { uuid: admin.uuid })).tenant.uuid;
+  const master = await masterUuid(orm);
   const child = await createTenant(orm, 'child');
   const sibling = await createTenant(orm, 'sibling');
 
@@ -25,9 +32,7 @@ t.test('user policies', async (t) => {
     tenant?: string,
     shared = false,
   ): Promise<PolicyBody> => {
-    const res = await admin.post('/policies', { name, slug: name, acl, shared }, tenant);
-    if (res.status !== 200) throw new Error(res.text);
-    return res.json<PolicyBody>();
+    return createPolicy(admin, { name, slug: name, acl, shared }, tenant);
   };
   const newUser = async (username: string, tenant?: string): Promise<string> => {
     const res = await admin.post('/users', { username }, tenant);
@@ -73,12 +78,7 @@ t.test('user policies', async (t) => {
     });
     const noUser = await admin.put(`/users/${UNKNOWN}/policies/${reader.uuid}`);
     t.equal(noUser.status, 404);
-    t.strictSame(apiError(noUser), {
-      message: `No such user: "${UNKNOWN}"`,
-      error_id: 'unknown-user',
-      details: { uuid: UNKNOWN },
-      resource: 'users',
-    });
+    t.strictSame(apiError(noUser), unknownError('user', UNKNOWN));
     const badTenant = await admin.put(`/users/${alice}/policies/${reader.uuid}`, 'garbage');
     t.equal(badTenant.status, 401);
     t.equal(apiError(badTenant).error_id, 'unauthorized-tenant');

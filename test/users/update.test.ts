@@ -3,10 +3,16 @@
 import t from 'tap';
 import { Token, User } from '../../src/entities/index.js';
 import { basic, JSON_HEADERS, startTestApp } from '../helpers/app.js';
-import { adminCaller, apiError, userCaller } from '../helpers/callers.js';
-import { createTenant, createUser } from '../helpers/fixtures.js';
+import {
+  adminCaller,
+  apiError,
+  loginTaken,
+  USER_KEYS,
+  unknownError,
+  userCaller,
+} from '../helpers/callers.js';
+import { createTenant, createUser, masterUuid } from '../helpers/fixtures.js';
 import { tokenFor } from '../helpers/tokens.js';
-import { putJson } from './put-json.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const BAD_BODY = { message: 'The browser (or proxy) sent a request that this server could not understand.' };
@@ -27,7 +33,7 @@ t.test('PUT /users/{user_uuid}', async (t) => {
   const server = await startTestApp(t);
   const { orm } = server;
   const admin = await adminCaller(server);
-  const master = (await orm.em.fork().findOneOrFail(User, { uuid: admin.uuid })).tenant.uuid;
+  const master = await masterUuid(orm);
   const child = await createTenant(orm, 'child');
   const sibling = await createTenant(orm, 'sibling');
 
@@ -36,8 +42,7 @@ t.test('PUT /users/{user_uuid}', async (t) => {
     if (res.status !== 200) throw new Error(res.text);
     return res.json<UserBody>();
   };
-  const put = (uuid: string, body: unknown, tenant?: string) =>
-    putJson(server, admin, `/users/${uuid}`, body, tenant);
+  const put = (uuid: string, body: unknown, tenant?: string) => admin.put(`/users/${uuid}`, tenant, body);
   const read = async (uuid: string) => (await admin.get(`/users/${uuid}`)).json<UserBody>();
   const tokenStatus = async (token: string) => (await server.call({ path: `/0.1/token/${token}` })).status;
   const login = (username: string, password: string) =>
@@ -66,17 +71,7 @@ t.test('PUT /users/{user_uuid}', async (t) => {
     });
     t.equal(res.status, 200);
     const body = res.json<UserBody>();
-    t.strictSame(Object.keys(body), [
-      'uuid',
-      'username',
-      'firstname',
-      'lastname',
-      'purpose',
-      'authentication_method',
-      'enabled',
-      'tenant_uuid',
-      'emails',
-    ]);
+    t.strictSame(Object.keys(body), USER_KEYS);
     t.strictSame(body, {
       uuid: alice.uuid,
       username: 'alice',
@@ -154,14 +149,7 @@ t.test('PUT /users/{user_uuid}', async (t) => {
     ] as const) {
       const res = await put(alice.uuid, { username });
       t.equal(res.status, 409, why);
-      t.strictSame(apiError(res), {
-        message: 'Conflict detected',
-        error_id: 'conflict',
-        details: {
-          username: { constraint_id: 'unique', message: `The login "${username}" is already used` },
-        },
-        resource: 'users',
-      });
+      t.strictSame(apiError(res), loginTaken('username', username));
     }
     t.strictSame(await read(alice.uuid), before, 'nothing changed');
     const own = await put(alice.uuid, { username: 'ALICE', firstname: 'Alice', lastname: 'Liddell' });
@@ -205,7 +193,7 @@ t.test('PUT /users/{user_uuid}', async (t) => {
 
   t.test('a user disabling itself loses its own session', async (t) => {
     const self = await userCaller(server, 'self', ['auth.users.me.update']);
-    const res = await putJson(server, self, `/users/${self.uuid}`, { username: 'self', enabled: false });
+    const res = await self.put(`/users/${self.uuid}`, undefined, { username: 'self', enabled: false });
     t.equal(res.status, 200);
     t.equal(await tokenStatus(self.token), 404);
     t.equal((await self.get(`/users/${self.uuid}`)).status, 401);
@@ -306,12 +294,7 @@ t.test('PUT /users/{user_uuid}', async (t) => {
     );
     const unknown = await put(UNKNOWN, { username: 'whoever' });
     t.equal(unknown.status, 404);
-    t.strictSame(apiError(unknown), {
-      message: `No such user: "${UNKNOWN}"`,
-      error_id: 'unknown-user',
-      details: { uuid: UNKNOWN },
-      resource: 'users',
-    });
+    t.strictSame(apiError(unknown), unknownError('user', UNKNOWN));
     // The username check comes after visibility: an invisible user is a 404 even with a taken username.
     const zed = await created({ username: 'zed' }, child);
     const fromSibling = await put(zed.uuid, { username: 'bob' }, sibling);
@@ -328,11 +311,11 @@ t.test('PUT /users/{user_uuid}', async (t) => {
   t.test('authorization: the ACL names the user; a child admin reaches only its subtree', async (t) => {
     const editor = await userCaller(server, 'editor', [`auth.users.${bob.uuid}.edit`]);
     t.equal(
-      (await putJson(server, editor, `/users/${bob.uuid}`, { username: 'bob' })).status,
+      (await editor.put(`/users/${bob.uuid}`, undefined, { username: 'bob' })).status,
       200,
       'a granted …edit covers …update',
     );
-    const refused = await putJson(server, editor, `/users/${alice.uuid}`, { username: 'x' });
+    const refused = await editor.put(`/users/${alice.uuid}`, undefined, { username: 'x' });
     t.equal(refused.status, 401);
     t.strictSame(apiError(refused), {
       message: 'Unauthorized',
@@ -345,7 +328,7 @@ t.test('PUT /users/{user_uuid}', async (t) => {
       },
     });
     const childAdmin = await userCaller(server, 'child-admin', ['auth.users.#'], child);
-    const hidden = await putJson(server, childAdmin, `/users/${bob.uuid}`, { username: 'mine' });
+    const hidden = await childAdmin.put(`/users/${bob.uuid}`, undefined, { username: 'mine' });
     t.equal(hidden.status, 404);
     t.equal((await read(bob.uuid)).username, 'bob', 'not changed');
   });
