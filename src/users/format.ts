@@ -44,29 +44,21 @@ export function userJson(user: User): UserJson {
 }
 
 /** `POST /users` answers the same fields in another order, as upstream's creation path builds them. */
+const CREATED_KEYS = [
+  'uuid',
+  'username',
+  'firstname',
+  'lastname',
+  'purpose',
+  'emails',
+  'enabled',
+  'tenant_uuid',
+  'authentication_method',
+] as const satisfies readonly (keyof UserJson)[];
+
 export function createdUserJson(user: User): JsonObject {
-  const {
-    uuid,
-    username,
-    firstname,
-    lastname,
-    purpose,
-    emails,
-    enabled,
-    tenant_uuid,
-    authentication_method,
-  } = userJson(user);
-  return {
-    uuid,
-    username,
-    firstname,
-    lastname,
-    purpose,
-    emails,
-    enabled,
-    tenant_uuid,
-    authentication_method,
-  };
+  const json = userJson(user);
+  return Object.fromEntries(CREATED_KEYS.map((key) => [key, json[key]]));
 }
 
 /**
