@@ -30,13 +30,35 @@ const REDACT = [
   'config.bootstrap_user_password',
 ];
 
+/** SQL string literals: the values a failed query carried (token uuids, password hashes…). */
+const SQL_LITERAL = /'(?:[^']|'')*'/g;
+
+/**
+ * Errors are serialised as pino does, except that quoted literals in their message and stack are
+ * masked: database drivers put the whole failed statement, values included, into the message.
+ */
+function errorSerializer(error: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  for (const key of ['message', 'stack', 'sql']) {
+    const value = serialized[key];
+    if (typeof value === 'string') serialized[key] = value.replace(SQL_LITERAL, "'…'");
+  }
+  delete serialized.params;
+  return serialized;
+}
+
 export function createLogger(
   config: Pick<Config, 'log_level' | 'debug'>,
   destination?: pino.DestinationStream,
 ): Logger {
   const level = config.debug ? 'debug' : LEVELS[config.log_level];
   return pino(
-    { level, base: { service: 'wazo-auth' }, redact: { paths: REDACT, censor: '[redacted]' } },
+    {
+      level,
+      base: { service: 'wazo-auth' },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: { err: errorSerializer },
+    },
     destination,
   );
 }
