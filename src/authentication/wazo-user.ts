@@ -46,6 +46,9 @@ export class WazoUserBackend {
           { uuid: user.uuid },
           { passwordHash: upgraded.hash, passwordSalt: upgraded.salt },
         );
+      // The returned user reflects what is stored now: a login re-checks the stored hash before issuing.
+      user.passwordHash = upgraded.hash;
+      user.passwordSalt = upgraded.salt;
     }
     return user;
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Credentials } from '../authentication/basic.js';
 import { authorizedMethod, type WazoUserBackend } from '../authentication/wazo-user.js';
 import type { Config } from '../config/index.js';
-import { Tenant, type User } from '../entities/index.js';
+import { Tenant, User } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
 import type { TenantHierarchy } from '../tenants/hierarchy.js';
@@ -98,14 +98,14 @@ export class LoginService {
     const token = await tokens.issue(
       record,
       limited ? config.max_user_concurrent_sessions : null,
-      offline
-        ? async (draft) => {
-            const outcome = await this.offlineAccess(who, request.client_id!, context);
-            draft.refreshTokenUuid = outcome.refreshToken;
-            refreshToken = outcome.refreshToken;
-            sessionsRevoked = outcome.sessionsRevoked;
-          }
-        : undefined,
+      async (draft) => {
+        await this.recheck(who);
+        if (!offline) return;
+        const outcome = await this.offlineAccess(who, request.client_id!, context);
+        draft.refreshTokenUuid = outcome.refreshToken;
+        refreshToken = outcome.refreshToken;
+        sessionsRevoked = outcome.sessionsRevoked;
+      },
     );
     return { token, issuedAt: now, sessionsRevoked, ...(refreshToken ? { refreshToken } : {}) };
   }
@@ -141,6 +141,20 @@ export class LoginService {
     const user = await backend.authenticate(login, password);
     if (!user || authorizedMethod(user) !== 'native') throw errors.authenticationFailed();
     return { user, login, backend: request.backend };
+  }
+
+  /**
+   * Inside the user's actor, just before the token is written: the user must still be enabled and, for a
+   * password login, still have the password that was verified. A user disabled, or whose password changed,
+   * while this login was being verified gets no token (their revocations go through the same actor).
+   */
+  private async recheck(who: Authenticated): Promise<void> {
+    const current = await this.deps.orm.em
+      .fork()
+      .findOne(User, { uuid: who.user.uuid }, { fields: ['enabled', 'passwordHash'] });
+    if (current?.enabled !== true) throw errors.authenticationFailed();
+    if (!who.refreshToken && current.passwordHash !== who.user.passwordHash)
+      throw errors.authenticationFailed();
   }
 
   /** tokens.md §3.3, inside the user's actor. */

@@ -11,7 +11,9 @@ import type { TokenRepository } from './repository.js';
  */
 export type BeforeIssue = (record: TokenRecord) => Promise<void>;
 
-type UserMessage = { kind: 'issue'; record: TokenRecord; sessionLimit: number | null; before?: BeforeIssue };
+type UserMessage =
+  | { kind: 'issue'; record: TokenRecord; sessionLimit: number | null; before?: BeforeIssue }
+  | { kind: 'revoke-all' };
 type TokenMessage = { kind: 'revoke' };
 
 /**
@@ -28,9 +30,10 @@ export class TokenService {
     private readonly repository: TokenRepository,
     readonly cache: TokenCache,
   ) {
-    this.users = keyedActors<UserMessage, LiveToken>(system, {
+    this.users = keyedActors<UserMessage, LiveToken | TokenRecord[]>(system, {
       kind: 'user',
-      handle: (authId, message) => this.issueInActor(authId, message),
+      handle: (authId, message) =>
+        message.kind === 'issue' ? this.issueInActor(authId, message) : this.revokeAllInActor(authId),
     });
     this.tokens = keyedActors<TokenMessage, TokenRecord | null>(system, {
       kind: 'token',
@@ -48,7 +51,7 @@ export class TokenService {
       record,
       sessionLimit,
       ...(before ? { before } : {}),
-    });
+    }) as Promise<LiveToken>;
   }
 
   /** Deletes the token and its session; resolves with what was deleted (null: nothing to delete). */
@@ -60,7 +63,18 @@ export class TokenService {
    * Revokes every session of a user (password change, user disabled: sessions.md §4); resolves with
    * what was deleted, one record per session.
    */
-  async revokeUserSessions(userUuid: string): Promise<TokenRecord[]> {
+  revokeUserSessions(userUuid: string): Promise<TokenRecord[]> {
+    // Through the user's actor: a login of that user already queued is issued first and then revoked,
+    // one queued after it re-checks the user inside the actor (see LoginService).
+    return this.users.ask(userUuid, { kind: 'revoke-all' }) as Promise<TokenRecord[]>;
+  }
+
+  /** A live, unexpired token, from memory when possible. */
+  find(token: string): Promise<LiveToken | null> {
+    return this.cache.get(token);
+  }
+
+  private async revokeAllInActor(userUuid: string): Promise<TokenRecord[]> {
     const revoked: TokenRecord[] = [];
     for (const token of await this.repository.tokensOf(userUuid)) {
       const record = await this.revoke(token);
@@ -69,14 +83,9 @@ export class TokenService {
     return revoked;
   }
 
-  /** A live, unexpired token, from memory when possible. */
-  find(token: string): Promise<LiveToken | null> {
-    return this.cache.get(token);
-  }
-
   private async issueInActor(
     authId: string,
-    { record, sessionLimit, before }: UserMessage,
+    { record, sessionLimit, before }: Extract<UserMessage, { kind: 'issue' }>,
   ): Promise<LiveToken> {
     if (sessionLimit !== null && (await this.repository.countUserSessions(authId)) >= sessionLimit) {
       throw errors.legacy(429, `User ${authId} has exceeded the maximum number of active sessions`);
