@@ -93,7 +93,6 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       backend: new WazoUserBackend(orm),
       tokens,
       refreshTokens: new RefreshTokenRepository(orm),
-      hierarchy,
       platformUuid,
     });
     let serving = false;

@@ -43,10 +43,6 @@ export class TenantHierarchy {
     return false;
   }
 
-  async exists(uuid: string): Promise<boolean> {
-    return (await this.orm.em.fork().count(Tenant, { uuid })) > 0;
-  }
-
   /**
    * The visible tenants of `tenantUuid` (conventions.md §3): itself, first, then all its descendants;
    * for the master tenant, every tenant. The tenant is listed even when it does not exist, so that the

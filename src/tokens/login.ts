@@ -5,7 +5,6 @@ import type { Config } from '../config/index.js';
 import { Tenant, User } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
-import type { TenantHierarchy } from '../tenants/hierarchy.js';
 import { userAcl, userMetadata } from './claims.js';
 import type { LiveToken, TokenRecord } from './record.js';
 import type { RefreshTokenRepository } from './refresh-tokens.js';
@@ -54,7 +53,6 @@ export interface LoginDependencies {
   backend: WazoUserBackend;
   tokens: TokenService;
   refreshTokens: RefreshTokenRepository;
-  hierarchy: TenantHierarchy;
   platformUuid: string | null;
 }
 

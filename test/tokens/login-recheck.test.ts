@@ -6,7 +6,6 @@ import { User } from '../../src/entities/index.js';
 import type { Database } from '../../src/entities/orm.js';
 import { LegacyError } from '../../src/http/errors.js';
 import { hashPassword } from '../../src/passwords/index.js';
-import { TenantHierarchy } from '../../src/tenants/hierarchy.js';
 import { TokenCache } from '../../src/tokens/cache.js';
 import { LoginService } from '../../src/tokens/login.js';
 import { RefreshTokenRepository } from '../../src/tokens/refresh-tokens.js';
@@ -35,7 +34,6 @@ function loginService(orm: Database, backend: WazoUserBackend) {
     backend,
     tokens,
     refreshTokens: new RefreshTokenRepository(orm),
-    hierarchy: new TenantHierarchy(orm),
     platformUuid: null,
   });
   return {
