@@ -4,6 +4,8 @@ import { WazoUserBackend } from './authentication/wazo-user.js';
 import { loadedBackends } from './backends/registry.js';
 import { backendRoutes } from './backends/routes.js';
 import { countUsers, createInitialUser, resolvePlatformUuid } from './bootstrap/index.js';
+import type { OutboxRelay } from './bus/relay.js';
+import { createBus } from './bus/setup.js';
 import type { Config } from './config/index.js';
 import { configRoutes } from './config-api/index.js';
 import { type Database, openDatabase } from './entities/orm.js';
@@ -72,13 +74,20 @@ async function bootstrapUser(config: Config, orm: Database, log: Logger): Promis
  */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const orm = await openWithRetry(config, logger);
+  let relay: OutboxRelay | null = null;
   try {
     // bootstrap.md §4: provisioning after the migrations, before the bootstrap user.
     await provision(orm, config, logger);
     const platformUuid = await resolvePlatformUuid(orm, config.uuid);
     await bootstrapUser(config, orm, logger);
+    const bus = createBus(config, orm, platformUuid, logger);
+    const { outbox } = bus;
+    relay = bus.relay;
+    // Events left by a previous run (it died between commit and publication) leave first.
+    relay?.start();
     const actors = startActorSystem();
-    const tokenRepository = new TokenRepository(orm);
+    const tokenRepository = new TokenRepository(orm, outbox);
+    const refreshTokens = new RefreshTokenRepository(orm, outbox);
     const tokens = new TokenService(actors, tokenRepository, new TokenCache(tokenRepository));
     const hierarchy = new TenantHierarchy(orm);
     const cleanup = new TokenCleanup(
@@ -92,7 +101,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       config,
       backend: new WazoUserBackend(orm),
       tokens,
-      refreshTokens: new RefreshTokenRepository(orm),
+      refreshTokens,
       platformUuid,
     });
     let serving = false;
@@ -106,9 +115,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         ...userRoutes({ orm, tokens, hierarchy, idpPlugins: config.idp_plugins }),
         ...policyRoutes({ orm, tokens, hierarchy }),
         ...groupRoutes({ orm, tokens, hierarchy }),
-        ...refreshTokenRoutes({ orm, tokens, hierarchy }),
+        ...refreshTokenRoutes({ orm, tokens, refreshTokens, hierarchy }),
         ...sessionRoutes({ orm, tokens, hierarchy }),
-        ...tenantRoutes({ orm, tokens, hierarchy, config, logger }),
+        ...tenantRoutes({ orm, outbox, tokens, hierarchy, config, logger }),
         ...configRoutes({ config, logger, tokens, hierarchy, platformUuid }),
       ]),
     });
@@ -124,12 +133,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         serving = false;
         cleanup.stop();
         await http.close(config.shutdown_timeout * 1000);
+        // The last requests' events are sent before the database closes; what cannot be, waits in it.
+        await relay?.stop(config.shutdown_timeout * 1000);
         tokens.stop();
         actors.stop();
         await orm.close();
       },
     };
   } catch (error) {
+    await relay?.stop(0);
     await orm.close(true);
     throw error;
   }

@@ -1,6 +1,7 @@
 import { ExternalAuthConfig, ExternalAuthType, UserExternalAuth } from './external-auth.js';
 import { Group } from './group.js';
 import { LdapConfig } from './ldap.js';
+import { OutboxEntry } from './outbox.js';
 import { Access, Policy } from './policy.js';
 import { SamlConfig, SamlSession } from './saml.js';
 import { Setting } from './settings.js';
@@ -11,6 +12,7 @@ import { Email, User } from './user.js';
 export * from './external-auth.js';
 export * from './group.js';
 export * from './ldap.js';
+export * from './outbox.js';
 export * from './policy.js';
 export * from './saml.js';
 export * from './settings.js';
@@ -38,4 +40,5 @@ export const entities = [
   SamlSession,
   LdapConfig,
   Setting,
+  OutboxEntry,
 ];

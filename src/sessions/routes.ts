@@ -10,6 +10,7 @@ import type { TenantHierarchy } from '../tenants/hierarchy.js';
 import { visibleUserOrFail } from '../tenants/visible-user.js';
 import type { TokenService } from '../tokens/service.js';
 import type { ListParams } from '../validation/index.js';
+import { isCanonicalV4 } from '../validation/uuid.js';
 
 export interface SessionRouteDependencies {
   orm: Database;
@@ -17,7 +18,6 @@ export interface SessionRouteDependencies {
   hierarchy: TenantHierarchy;
 }
 
-const CANONICAL_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** Sessions lists sort on `mobile` only, have no default order, and ignore search and filters. */
 const SESSIONS = { sortable: ['mobile'], filters: [] } as const;
 
@@ -26,7 +26,7 @@ function sessionItem(token: Token): Json {
     uuid: token.session.uuid,
     mobile: token.session.mobile,
     tenant_uuid: token.session.tenant.uuid,
-    user_uuid: CANONICAL_V4.test(token.authId) ? token.authId : null,
+    user_uuid: isCanonicalV4(token.authId) ? token.authId : null,
   };
 }
 

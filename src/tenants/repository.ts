@@ -13,6 +13,8 @@ import {
   TenantDomain,
   User,
 } from '../entities/index.js';
+import { tenantAdded, tenantDeleted, tenantUpdated } from '../bus/events.js';
+import type { Outbox } from '../bus/outbox.js';
 import type { Database } from '../entities/orm.js';
 import { type ApiError, errors } from '../http/errors.js';
 import { likeColumn, orderAndPage, whereSearch } from '../lists/query.js';
@@ -126,7 +128,10 @@ const GENERATED_SLUG_ATTEMPTS = 5;
 
 /** Tenants, their domains and addresses (`auth_tenant`, `auth_tenant_domain`, `auth_address`). */
 export class TenantRepository {
-  constructor(private readonly orm: Database) {}
+  constructor(
+    private readonly orm: Database,
+    private readonly outbox: Outbox,
+  ) {}
 
   /** `GET /tenants`: `total` counts the `visible` tenants, `filtered` those left by filters and search. */
   async list(
@@ -180,7 +185,7 @@ export class TenantRepository {
   }
 
   private insert(input: NewTenant, provisioning: TenantProvisioning): Promise<string> {
-    return this.orm.em.fork().transactional(async (em) => {
+    return this.outbox.transaction(async (em, emit) => {
       // Only the master tenant is its own parent, and there is one already.
       if (input.uuid !== null && input.uuid === input.parent && (await findMasterTenant(em)))
         throw errors.masterTenantConflict();
@@ -201,6 +206,7 @@ export class TenantRepository {
       });
       for (const name of input.domainNames) em.create(TenantDomain, { tenant, name });
       if (!isEmptyAddress(input.address)) em.create(Address, { tenant, ...addressColumns(input.address) });
+      emit(tenantAdded({ uuid: tenant.uuid, name: tenant.name, slug: tenant.slug, domainNames: input.domainNames }));
       // Its all-users group, then what the configuration gives every tenant (bootstrap.md §3).
       const allUsers = allUsersGroupName(tenant.uuid);
       em.create(Group, { name: allUsers, slug: allUsers, tenant, systemManaged: true });
@@ -235,7 +241,7 @@ export class TenantRepository {
    */
   async update(uuid: string, fields: TenantFields): Promise<TenantView | null> {
     try {
-      const found = await this.orm.em.fork().transactional(async (em) => {
+      const found = await this.outbox.transaction(async (em, emit) => {
         const tenant = await em.findOne(Tenant, { uuid });
         if (!tenant) return false;
         await replaceAddress(em, uuid, fields.address);
@@ -253,6 +259,7 @@ export class TenantRepository {
           contact: fields.contact,
           defaultAuthenticationMethod: fields.defaultAuthenticationMethod,
         });
+        emit(tenantUpdated({ uuid, name: fields.name }));
         return true;
       });
       return found ? this.find(uuid) : null;
@@ -289,7 +296,7 @@ export class TenantRepository {
    */
   async delete(uuid: string): Promise<string[] | null> {
     try {
-      return await this.orm.em.fork().transactional(async (em) => {
+      return await this.outbox.transaction(async (em, emit) => {
         // The row lock holds back concurrent logins (their session's foreign key) and child creations
         // until the deletion is committed, so the tokens listed here are all the cascade removes.
         const tenant = await em.findOne(Tenant, { uuid }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -298,6 +305,7 @@ export class TenantRepository {
           throw errors.tenantHasChildren(uuid);
         const tokens = await em.execute<{ uuid: string }[]>(SESSION_TOKENS, [uuid]);
         await em.nativeDelete(Tenant, { uuid });
+        emit(tenantDeleted(uuid));
         return tokens.map((row) => row.uuid);
       });
     } catch (error) {

@@ -1,6 +1,7 @@
 import { requireAcl } from '../authz/require-acl.js';
 import { scopedSteps } from '../authz/scoped.js';
 import { resolveScopingTenant } from '../authz/scoping-tenant.js';
+import type { Outbox } from '../bus/outbox.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
@@ -23,6 +24,7 @@ import {
 
 export interface TenantRouteDependencies {
   orm: Database;
+  outbox: Outbox;
   tokens: TokenService;
   hierarchy: TenantHierarchy;
   /** `idp_plugins` (accepted authentication methods) and what new tenants receive (provisioning). */
@@ -49,8 +51,8 @@ function tenantAnswer(uuid: string, view: TenantView | null): HttpResponse {
  * `GET|POST /tenants`, `GET|PUT|DELETE /tenants/{tenant_uuid}`, `GET /tenants/{tenant_uuid}/domains`
  * and `PUT /tenants/{tenant_uuid}/parent/{parent_tenant_uuid}` (tenants.md §3).
  */
-export function tenantRoutes({ orm, tokens, hierarchy, config, logger }: TenantRouteDependencies): Route[] {
-  const tenants = new TenantRepository(orm);
+export function tenantRoutes({ orm, outbox, tokens, hierarchy, config, logger }: TenantRouteDependencies): Route[] {
+  const tenants = new TenantRepository(orm, outbox);
   const scopingTenant = resolveScopingTenant(orm, hierarchy);
   const scoped = scopedSteps(tokens, scopingTenant);
   const checkAuthenticationMethod = authenticationMethodCheck(config.idp_plugins);

@@ -1,6 +1,5 @@
 import type { Logger } from '../log/logger.js';
 import type { TokenCache } from './cache.js';
-import type { TokenRecord } from './record.js';
 import type { TokenRepository } from './repository.js';
 
 export interface CleanupOptions {
@@ -8,14 +7,12 @@ export interface CleanupOptions {
   intervalS: number;
   /** `token_cleanup_batch_size`. */
   batchSize: number;
-  /** Called with each purged batch, after it is committed (bus events hook in here). */
-  onPurged?: (records: TokenRecord[]) => void;
 }
 
 /**
- * The periodic purge of expired tokens (sessions.md §3): batches of the oldest expired tokens are
- * deleted with their sessions until a batch comes back short. Expired tokens are already refused by
- * every check; this keeps the tables from growing.
+ * The periodic job of sessions.md §3: batches of the oldest expired tokens are deleted with their
+ * sessions until a batch comes back short (expired tokens are already refused by every check; this keeps
+ * the tables from growing), then the tokens expiring before the next run are announced on the bus.
  */
 export class TokenCleanup {
   private timer: NodeJS.Timeout | undefined;
@@ -49,9 +46,9 @@ export class TokenCleanup {
         const batch = await this.repository.deleteExpired(now, this.options.batchSize);
         for (const record of batch) this.cache.evict(record.token);
         purged += batch.length;
-        if (batch.length > 0) this.options.onPurged?.(batch);
         if (batch.length < this.options.batchSize) break;
       }
+      await this.repository.announceExpiring(now + this.options.intervalS, this.options.batchSize);
     } catch (error) {
       this.log.error({ err: error }, 'token cleanup failed; retrying at the next interval');
     }

@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import { Tenant, User } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
+import { isCanonicalV4 } from '../validation/uuid.js';
 import { userAcl, userMetadata } from './claims.js';
 import type { LiveToken, TokenRecord } from './record.js';
 import type { RefreshTokenRepository } from './refresh-tokens.js';
@@ -36,8 +37,6 @@ export interface LoginResult {
   refreshToken?: string;
   sessionsRevoked: number;
 }
-
-const CANONICAL_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 interface Authenticated {
   user: User;
@@ -89,7 +88,7 @@ export class LoginService {
       userAgent: context.userAgent,
       refreshTokenUuid: who.refreshToken?.uuid ?? null,
     };
-    const limited = user.purpose !== 'internal' && CANONICAL_V4.test(user.uuid);
+    const limited = user.purpose !== 'internal' && isCanonicalV4(user.uuid);
     let refreshToken: string | undefined;
     let sessionsRevoked = 0;
     const offline = request.access_type === 'offline' && !who.refreshToken;
@@ -175,6 +174,7 @@ export class LoginService {
       remoteAddr: context.remoteAddr,
       mobile: context.mobile,
       metadata: {},
+      tenantUuid: who.user.tenant.uuid,
     });
     if (context.mobile) {
       for (const other of await refreshTokens.mobileOf(who.user.uuid)) {
@@ -191,7 +191,7 @@ export class LoginService {
     for (const token of await refreshTokens.mintedTokens(refreshToken)) {
       if (await tokens.revoke(token)) revoked++;
     }
-    await refreshTokens.delete(refreshToken);
+    await refreshTokens.delete({ uuid: refreshToken });
     return revoked;
   }
 }

@@ -9,11 +9,13 @@ import type { Route } from '../http/route.js';
 import type { TenantHierarchy } from '../tenants/hierarchy.js';
 import { visibleUserOrFail } from '../tenants/visible-user.js';
 import type { ListParams } from '../validation/index.js';
+import type { RefreshTokenRepository } from './refresh-tokens.js';
 import type { TokenService } from './service.js';
 
 export interface RefreshTokenRouteDependencies {
   orm: Database;
   tokens: TokenService;
+  refreshTokens: RefreshTokenRepository;
   hierarchy: TenantHierarchy;
 }
 
@@ -43,7 +45,7 @@ function item(row: RefreshToken): Json {
 }
 
 /** Refresh-token lists and deletion by client id (tokens.md §7). The token values are never listed. */
-export function refreshTokenRoutes({ orm, tokens, hierarchy }: RefreshTokenRouteDependencies): Route[] {
+export function refreshTokenRoutes({ orm, tokens, refreshTokens, hierarchy }: RefreshTokenRouteDependencies): Route[] {
   const scoping = resolveScopingTenant(orm, hierarchy);
 
   const list = async (params: ListParams, scope: object) => {
@@ -77,8 +79,7 @@ export function refreshTokenRoutes({ orm, tokens, hierarchy }: RefreshTokenRoute
   const remove = async (request: HttpRequest, userUuid: string) => {
     const user = await visibleUserOrFail(orm, hierarchy, userUuid, request.locals.tenantUuid!);
     const clientId = request.params.client_id!;
-    const deleted = await orm.em.fork().nativeDelete(RefreshToken, { user: user.uuid, clientId });
-    if (deleted === 0) throw errors.refreshTokenNotFound(clientId);
+    if (!(await refreshTokens.delete({ user: user.uuid, clientId }))) throw errors.refreshTokenNotFound(clientId);
     return empty(204);
   };
 

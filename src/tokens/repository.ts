@@ -1,3 +1,11 @@
+import {
+  type BusEvent,
+  metadataTenant,
+  sessionCreated,
+  sessionDeleted,
+  sessionExpireSoon,
+} from '../bus/events.js';
+import type { Outbox } from '../bus/outbox.js';
 import { type JsonObject, Session, Token } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import type { Json } from '../http/errors.js';
@@ -22,13 +30,30 @@ function toRecord(row: Token): TokenRecord {
   };
 }
 
-/** The durable record of tokens and their sessions (`auth_token`, `auth_session`). */
+/** The cleanup's events, for the tokens whose metadata names their tenant (the others get none). */
+function announced(
+  records: TokenRecord[],
+  event: (record: TokenRecord, tenant: string) => BusEvent,
+): BusEvent[] {
+  return records.flatMap((record) => {
+    const tenant = metadataTenant(record);
+    return tenant === null ? [] : [event(record, tenant)];
+  });
+}
+
+/**
+ * The durable record of tokens and their sessions (`auth_token`, `auth_session`). Session events are
+ * committed with the rows they describe (bus-events.md §3).
+ */
 export class TokenRepository {
-  constructor(private readonly orm: Database) {}
+  constructor(
+    private readonly orm: Database,
+    private readonly outbox: Outbox,
+  ) {}
 
   /** Writes the session and its token in one transaction (times already truncated: `asStored`). */
   async insert(record: TokenRecord): Promise<void> {
-    await this.orm.em.fork().transactional(async (em) => {
+    await this.outbox.transaction(async (em, emit) => {
       const session = em.create(Session, {
         uuid: record.sessionUuid,
         tenant: record.sessionTenantUuid,
@@ -48,6 +73,7 @@ export class TokenRepository {
         acl: [...record.acl],
         refreshToken: record.refreshTokenUuid,
       });
+      emit(sessionCreated(record));
     });
   }
 
@@ -58,20 +84,23 @@ export class TokenRepository {
 
   /** Deletes the token's session (its token goes with it); returns what was deleted. */
   async delete(token: string): Promise<TokenRecord | null> {
-    return this.orm.em.fork().transactional(async (em) => {
+    return this.outbox.transaction(async (em, emit) => {
       const row = await em.findOne(Token, { uuid: token }, { populate: ['session'] });
       if (!row) return null;
       await em.nativeDelete(Session, { uuid: row.session.uuid });
-      return toRecord(row);
+      const record = toRecord(row);
+      emit(sessionDeleted(record));
+      return record;
     });
   }
 
   /**
    * Deletes up to `batchSize` tokens expired before `now` (oldest first) with their sessions, in one
-   * transaction; returns what was deleted.
+   * transaction; returns what was deleted. Tokens whose metadata names a tenant get their
+   * `auth_session_deleted` under it (sessions.md §3).
    */
   async deleteExpired(now: number, batchSize: number): Promise<TokenRecord[]> {
-    return this.orm.em.fork().transactional(async (em) => {
+    return this.outbox.transaction(async (em, emit) => {
       const rows = await em.find(
         Token,
         { expireT: { $lt: Math.trunc(now) } },
@@ -79,8 +108,33 @@ export class TokenRepository {
       );
       if (rows.length > 0)
         await em.nativeDelete(Session, { uuid: { $in: rows.map((row) => row.session.uuid) } });
-      return rows.map(toRecord);
+      const records = rows.map(toRecord);
+      emit(...announced(records, sessionDeleted));
+      return records;
     });
+  }
+
+  /**
+   * Publishes `auth_session_expire_soon` for the tokens expiring before `until` (sessions.md §3, step 3),
+   * a page of `batchSize` per transaction; returns how many tokens were looked at. Nothing to do without
+   * a broker.
+   */
+  async announceExpiring(until: number, batchSize: number): Promise<number> {
+    if (!this.outbox.enabled) return 0;
+    for (let seen = 0; ; ) {
+      const page = await this.outbox.transaction(async (em, emit) => {
+        const rows = await em.find(
+          Token,
+          { expireT: { $lt: Math.trunc(until) } },
+          { populate: ['session'], orderBy: { expireT: 'asc', uuid: 'asc' }, limit: batchSize, offset: seen },
+        );
+        const records = rows.map(toRecord);
+        emit(...announced(records, sessionExpireSoon));
+        return records;
+      });
+      seen += page.length;
+      if (page.length < batchSize) return seen;
+    }
   }
 
   /** The tokens of a user (by `auth_id`). */

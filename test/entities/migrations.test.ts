@@ -129,8 +129,11 @@ function suite(dialect: Dialect, setup: () => Promise<TestDatabase>) {
       t.match(settings[0]?.value, UUID);
       t.not(settings[0]?.value, master.uuid, 'the platform uuid is not the tenant uuid');
 
-      const migrations = await query(orm, `select name from ${MIGRATIONS_TABLE}`);
-      t.same(migrations, [{ name: 'Migration20261129000000_initial' }]);
+      const migrations = await query(orm, `select name from ${MIGRATIONS_TABLE} order by id`);
+      t.same(migrations, [
+        { name: 'Migration20261129000000_initial' },
+        { name: 'Migration20261129120000_bus_outbox' },
+      ]);
     });
 
     await t.test('reopening applies nothing twice', async (t) => {
@@ -139,7 +142,7 @@ function suite(dialect: Dialect, setup: () => Promise<TestDatabase>) {
       await orm.close(true);
       orm = await openDatabase(db.uri);
       t.same(await applyMigrations(orm, dialect), [], 'nothing pending');
-      t.equal(await count(orm, `select count(*) as n from ${MIGRATIONS_TABLE}`), 1);
+      t.equal(await count(orm, `select count(*) as n from ${MIGRATIONS_TABLE}`), 2);
       t.equal(await count(orm, 'select count(*) as n from auth_tenant'), 1);
       t.equal(await count(orm, 'select count(*) as n from auth_access'), 1);
       t.equal(await count(orm, 'select count(*) as n from auth_group'), 1);

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { startActorSystem } from '../../src/actors/system.js';
 import { WazoUserBackend } from '../../src/authentication/wazo-user.js';
+import { Outbox } from '../../src/bus/outbox.js';
 import { loadConfig } from '../../src/config/index.js';
 import { User } from '../../src/entities/index.js';
 import type { Database } from '../../src/entities/orm.js';
@@ -26,14 +28,15 @@ class InterleavedBackend extends WazoUserBackend {
 
 function loginService(orm: Database, backend: WazoUserBackend) {
   const system = startActorSystem(`recheck-${Math.random()}`);
-  const repository = new TokenRepository(orm);
+  const outbox = new Outbox(orm, { enabled: false, originUuid: randomUUID() });
+  const repository = new TokenRepository(orm, outbox);
   const tokens = new TokenService(system, repository, new TokenCache(repository));
   const service = new LoginService({
     orm,
     config: loadConfig({ env: {}, file: null }).config,
     backend,
     tokens,
-    refreshTokens: new RefreshTokenRepository(orm),
+    refreshTokens: new RefreshTokenRepository(orm, outbox),
     platformUuid: null,
   });
   return {

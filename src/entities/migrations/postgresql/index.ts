@@ -1,9 +1,11 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261129000000_initial } from './Migration20261129000000_initial.js';
+import { Migration20261129120000_bus_outbox } from './Migration20261129120000_bus_outbox.js';
 
 /**
  * PostgreSQL migrations, oldest first. The names are what `wazo_auth_migrations` records: never rename one.
  */
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261129000000_initial', class: Migration20261129000000_initial },
+  { name: 'Migration20261129120000_bus_outbox', class: Migration20261129120000_bus_outbox },
 ];

@@ -1,0 +1,26 @@
+import type { Config } from '../config/index.js';
+import { dialectOf, type Database } from '../entities/orm.js';
+import type { Logger } from '../log/logger.js';
+import { AmqpPublisher, brokerName } from './amqp.js';
+import { Outbox } from './outbox.js';
+import { OutboxRelay } from './relay.js';
+
+export interface Bus {
+  outbox: Outbox;
+  /** Null when no broker is configured (`amqp.uri` / `WAZO_AUTH_BUS_URI` unset). */
+  relay: OutboxRelay | null;
+}
+
+/** The outbox every change writes its events to, and the relay to the configured broker, if any. */
+export function createBus(config: Config, orm: Database, platformUuid: string, log: Logger): Bus {
+  const { uri, exchange_name: exchange } = config.amqp;
+  if (uri === null) {
+    log.info('bus: no broker configured (WAZO_AUTH_BUS_URI); events are not published');
+    return { outbox: new Outbox(orm, { enabled: false, originUuid: platformUuid }), relay: null };
+  }
+  const publisher = new AmqpPublisher({ uri, exchange }, log);
+  const relay = new OutboxRelay(orm, publisher, { dialect: dialectOf(config.db_uri) }, log);
+  const outbox = new Outbox(orm, { enabled: true, originUuid: platformUuid, committed: () => relay.wake() });
+  log.info({ broker: brokerName(uri), exchange }, 'bus: publishing events');
+  return { outbox, relay };
+}
