@@ -2,6 +2,9 @@
 // `npm test`: makes sure the services are there, runs every tap test file, and closes with the one line
 // CI reads, `N passed, M failed`. tap's own summary is not a format CI understands, and tap would fail a
 // green run on coverage below 100%, which is a report here, not a gate.
+//
+// Files named `*.serial.test.ts` disturb shared services (they stop the broker, for instance): they run
+// after all the others, one at a time.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,25 +31,37 @@ const files = testFiles(join(root, 'test'))
   .sort();
 const filter = process.argv.slice(2);
 const selected = filter.length ? files.filter((file) => filter.some((part) => file.includes(part))) : files;
+const serial = (file) => file.endsWith('.serial.test.ts');
 
-const tap = spawn(
-  join(root, 'node_modules/.bin/tap'),
-  ['--disable-coverage', '--reporter=tap', '--timeout=180', ...selected],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-);
+/** Runs tap on `group`; resolves with its counts (a run that dies without a summary counts one failure). */
+function runTap(group, extraArgs) {
+  if (group.length === 0) return Promise.resolve({ pass: 0, fail: 0, skip: 0 });
+  const tap = spawn(
+    join(root, 'node_modules/.bin/tap'),
+    ['--disable-coverage', '--reporter=tap', '--timeout=180', ...extraArgs, ...group],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let tail = '';
+  tap.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    tail = (tail + chunk.toString()).slice(-4096);
+  });
+  return new Promise((resolve) => {
+    tap.on('close', (code) => {
+      // tap closes with e.g. `# { total: 12, pass: 11, fail: 1, skip: 2 }`.
+      const summary = [...tail.matchAll(/^# \{ ([^}]*) \}$/gm)].pop()?.[1] ?? '';
+      const count = (name) => Number(new RegExp(`\\b${name}: (\\d+)`).exec(summary)?.[1] ?? 0);
+      const fail = count('fail') + (summary === '' || (code !== 0 && count('fail') === 0) ? 1 : 0);
+      resolve({ pass: count('pass'), fail, skip: count('skip') + count('todo') });
+    });
+  });
+}
 
-let tail = '';
-tap.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  tail = (tail + chunk.toString()).slice(-4096);
-});
-
-tap.on('close', (code) => {
-  // tap closes with e.g. `# { total: 12, pass: 11, fail: 1, skip: 2 }`.
-  const summary = [...tail.matchAll(/^# \{ ([^}]*) \}$/gm)].pop()?.[1] ?? '';
-  const count = (name) => Number(new RegExp(`\\b${name}: (\\d+)`).exec(summary)?.[1] ?? 0);
-  const failed = count('fail') + (summary === '' || (code !== 0 && count('fail') === 0) ? 1 : 0);
-  const skipped = count('skip') + count('todo');
-  console.log(`${count('pass')} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  process.exit(code === 0 && failed === 0 ? 0 : 1);
-});
+const runs = [
+  await runTap(selected.filter((file) => !serial(file)), []),
+  await runTap(selected.filter(serial), ['--jobs=1']),
+];
+const total = (key) => runs.reduce((sum, run) => sum + run[key], 0);
+const skipped = total('skip');
+console.log(`${total('pass')} passed, ${total('fail')} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(total('fail') === 0 && selected.length > 0 ? 0 : 1);

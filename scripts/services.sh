@@ -20,6 +20,12 @@ if command -v rabbitmqctl >/dev/null; then
     for _ in $(seq 1 60); do rabbitmqctl -q status >/dev/null 2>&1 && break; sleep 1; done
     rabbitmqctl -q await_startup >/dev/null 2>&1 || true
   fi
+  # The node may run with its application stopped (`rabbitmqctl stop_app`, e.g. an interrupted outage test).
+  if ! rabbitmq-diagnostics -q check_running >/dev/null 2>&1; then
+    echo "services: starting the RabbitMQ application"
+    rabbitmqctl -q start_app >/dev/null 2>&1 || true
+    rabbitmqctl -q await_startup >/dev/null 2>&1 || true
+  fi
   if ! rabbitmq-plugins -q list -e -m 2>/dev/null | grep -qx rabbitmq_amqp1_0; then
     echo "services: enabling rabbitmq_amqp1_0"
     rabbitmq-plugins -q enable rabbitmq_amqp1_0 >/dev/null || { echo "services: cannot enable rabbitmq_amqp1_0" >&2; exit 1; }

@@ -231,9 +231,16 @@ export class AmqpPublisher {
       );
       connection.on('connection_close', () => fail(new Error('the broker closed the connection')));
       // RabbitMQ ends the session when the exchange does not exist (`amqp:not-found`).
-      connection.on('session_error', (context) =>
-        fail(describe(context.session?.error, 'the broker ended the session')),
-      );
+      connection.on('session_error', (context) => {
+        const error = context.session?.error as { condition?: string } | undefined;
+        if (error?.condition === 'amqp:not-found')
+          fail(
+            new Error(
+              `exchange "${this.options.exchange}" does not exist: declare it with \`npm run bus-setup\``,
+            ),
+          );
+        else fail(describe(error, 'the broker ended the session'));
+      });
       connection.on('session_close', () => fail(new Error('the broker ended the session')));
       connection.on('sender_error', (context) =>
         fail(describe(context.sender?.error, 'the broker closed the link')),

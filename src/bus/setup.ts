@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import { dialectOf, type Database } from '../entities/orm.js';
+import { type Database, dialectOf } from '../entities/orm.js';
 import type { Logger } from '../log/logger.js';
 import { AmqpPublisher, brokerName } from './amqp.js';
 import { Outbox } from './outbox.js';

@@ -4,6 +4,8 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { QueryBuilder, SqlEntityManager } from '@mikro-orm/postgresql';
+import { tenantAdded, tenantDeleted, tenantUpdated } from '../bus/events.js';
+import type { Outbox } from '../bus/outbox.js';
 import {
   Address,
   allUsersGroupName,
@@ -13,8 +15,6 @@ import {
   TenantDomain,
   User,
 } from '../entities/index.js';
-import { tenantAdded, tenantDeleted, tenantUpdated } from '../bus/events.js';
-import type { Outbox } from '../bus/outbox.js';
 import type { Database } from '../entities/orm.js';
 import { type ApiError, errors } from '../http/errors.js';
 import { likeColumn, orderAndPage, whereSearch } from '../lists/query.js';
@@ -206,7 +206,14 @@ export class TenantRepository {
       });
       for (const name of input.domainNames) em.create(TenantDomain, { tenant, name });
       if (!isEmptyAddress(input.address)) em.create(Address, { tenant, ...addressColumns(input.address) });
-      emit(tenantAdded({ uuid: tenant.uuid, name: tenant.name, slug: tenant.slug, domainNames: input.domainNames }));
+      emit(
+        tenantAdded({
+          uuid: tenant.uuid,
+          name: tenant.name,
+          slug: tenant.slug,
+          domainNames: input.domainNames,
+        }),
+      );
       // Its all-users group, then what the configuration gives every tenant (bootstrap.md §3).
       const allUsers = allUsersGroupName(tenant.uuid);
       em.create(Group, { name: allUsers, slug: allUsers, tenant, systemManaged: true });

@@ -51,7 +51,14 @@ function tenantAnswer(uuid: string, view: TenantView | null): HttpResponse {
  * `GET|POST /tenants`, `GET|PUT|DELETE /tenants/{tenant_uuid}`, `GET /tenants/{tenant_uuid}/domains`
  * and `PUT /tenants/{tenant_uuid}/parent/{parent_tenant_uuid}` (tenants.md §3).
  */
-export function tenantRoutes({ orm, outbox, tokens, hierarchy, config, logger }: TenantRouteDependencies): Route[] {
+export function tenantRoutes({
+  orm,
+  outbox,
+  tokens,
+  hierarchy,
+  config,
+  logger,
+}: TenantRouteDependencies): Route[] {
   const tenants = new TenantRepository(orm, outbox);
   const scopingTenant = resolveScopingTenant(orm, hierarchy);
   const scoped = scopedSteps(tokens, scopingTenant);

@@ -45,7 +45,12 @@ function item(row: RefreshToken): Json {
 }
 
 /** Refresh-token lists and deletion by client id (tokens.md §7). The token values are never listed. */
-export function refreshTokenRoutes({ orm, tokens, refreshTokens, hierarchy }: RefreshTokenRouteDependencies): Route[] {
+export function refreshTokenRoutes({
+  orm,
+  tokens,
+  refreshTokens,
+  hierarchy,
+}: RefreshTokenRouteDependencies): Route[] {
   const scoping = resolveScopingTenant(orm, hierarchy);
 
   const list = async (params: ListParams, scope: object) => {
@@ -79,7 +84,8 @@ export function refreshTokenRoutes({ orm, tokens, refreshTokens, hierarchy }: Re
   const remove = async (request: HttpRequest, userUuid: string) => {
     const user = await visibleUserOrFail(orm, hierarchy, userUuid, request.locals.tenantUuid!);
     const clientId = request.params.client_id!;
-    if (!(await refreshTokens.delete({ user: user.uuid, clientId }))) throw errors.refreshTokenNotFound(clientId);
+    if (!(await refreshTokens.delete({ user: user.uuid, clientId })))
+      throw errors.refreshTokenNotFound(clientId);
     return empty(204);
   };
 
