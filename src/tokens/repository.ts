@@ -121,19 +121,36 @@ export class TokenRepository {
    */
   async announceExpiring(until: number, batchSize: number): Promise<number> {
     if (!this.outbox.enabled) return 0;
-    for (let seen = 0; ; ) {
+    const before = { expireT: { $lt: Math.trunc(until) } };
+    let seen = 0;
+    // Keyset paging on (expire_t, uuid): tokens created or purged meanwhile shift no page.
+    for (let after: TokenRecord | undefined; ; ) {
+      const where = after
+        ? {
+            $and: [
+              before,
+              {
+                $or: [
+                  { expireT: { $gt: after.expireT } },
+                  { expireT: after.expireT, uuid: { $gt: after.token } },
+                ],
+              },
+            ],
+          }
+        : before;
       const page = await this.outbox.transaction(async (em, emit) => {
-        const rows = await em.find(
-          Token,
-          { expireT: { $lt: Math.trunc(until) } },
-          { populate: ['session'], orderBy: { expireT: 'asc', uuid: 'asc' }, limit: batchSize, offset: seen },
-        );
+        const rows = await em.find(Token, where, {
+          populate: ['session'],
+          orderBy: { expireT: 'asc', uuid: 'asc' },
+          limit: batchSize,
+        });
         const records = rows.map(toRecord);
         emit(...announced(records, sessionExpireSoon));
         return records;
       });
       seen += page.length;
       if (page.length < batchSize) return seen;
+      after = page.at(-1);
     }
   }
 
