@@ -58,7 +58,10 @@ function runTap(group, extraArgs) {
 }
 
 const runs = [
-  await runTap(selected.filter((file) => !serial(file)), []),
+  await runTap(
+    selected.filter((file) => !serial(file)),
+    [],
+  ),
   await runTap(selected.filter(serial), ['--jobs=1']),
 ];
 const total = (key) => runs.reduce((sum, run) => sum + run[key], 0);
