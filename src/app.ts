@@ -8,12 +8,14 @@ import type { OutboxRelay } from './bus/relay.js';
 import { createBus } from './bus/setup.js';
 import type { Config } from './config/index.js';
 import { configRoutes } from './config-api/index.js';
+import { findMasterTenant } from './entities/index.js';
 import { type Database, openDatabase } from './entities/orm.js';
 import { groupRoutes } from './groups/routes.js';
 import { HttpServer, type ListenAddress } from './http/server.js';
 import type { Logger } from './log/logger.js';
 import { policyRoutes } from './policies/routes.js';
 import { provision } from './provisioning/index.js';
+import { PushService } from './push/service.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { statusRoutes } from './status/routes.js';
 import { TenantHierarchy } from './tenants/hierarchy.js';
@@ -80,7 +82,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     await provision(orm, config, logger);
     const platformUuid = await resolvePlatformUuid(orm, config.uuid);
     await bootstrapUser(config, orm, logger);
-    const bus = createBus(config, orm, platformUuid, logger);
+    const masterTenantUuid = (await findMasterTenant(orm.em.fork()))!.uuid;
+    // The push service needs the tokens, which need the outbox: it is bound once built.
+    let push: PushService | undefined;
+    const bus = createBus(config, orm, platformUuid, logger, (messages) => push?.deliver(messages));
     const { outbox } = bus;
     relay = bus.relay;
     // Events left by a previous run (it died between commit and publication) leave first.
@@ -89,6 +94,13 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const tokenRepository = new TokenRepository(orm, outbox);
     const refreshTokens = new RefreshTokenRepository(orm, outbox);
     const tokens = new TokenService(actors, tokenRepository, new TokenCache(tokenRepository));
+    push = new PushService({
+      tokens,
+      masterTenantUuid,
+      originUuid: platformUuid,
+      leadSeconds: config.token_cleanup_interval,
+      log: logger,
+    });
     const hierarchy = new TenantHierarchy(orm);
     const cleanup = new TokenCleanup(
       tokenRepository,
@@ -121,6 +133,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         ...configRoutes({ config, logger, tokens, hierarchy, platformUuid }),
       ]),
     });
+    push.mount(http.uws);
     const address = await http.listen();
     serving = true;
     cleanup.start();
@@ -132,6 +145,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       async stop() {
         serving = false;
         cleanup.stop();
+        push?.stop();
         await http.close(config.shutdown_timeout * 1000);
         // The last requests' events are sent before the database closes; what cannot be, waits in it.
         await relay?.stop(config.shutdown_timeout * 1000);

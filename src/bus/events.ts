@@ -17,6 +17,11 @@ export interface BusEvent {
   /** Headers beyond the common ones (`session_uuid` of session events). */
   headers?: { [name: string]: string };
   data: { [key: string]: Json };
+  /**
+   * For the broker only, not for this server's WebSocket connections: the cleanup job's expire-soon
+   * announcements, which connections get from their own token timers instead (`src/push/`).
+   */
+  busOnly?: boolean;
 }
 
 /**
@@ -66,13 +71,20 @@ interface SessionFacts {
   userUuid: string | null;
 }
 
-const sessionEvent = (name: string, key: string, facts: SessionFacts, data: BusEvent['data']): BusEvent => ({
+const sessionEvent = (
+  name: string,
+  key: string,
+  facts: SessionFacts,
+  data: BusEvent['data'],
+  busOnly = false,
+): BusEvent => ({
   name,
   routingKey: key,
   tenantUuid: facts.tenantUuid,
   audience: { user: facts.userUuid },
   headers: { session_uuid: facts.sessionUuid },
   data,
+  ...(busOnly ? { busOnly } : {}),
 });
 
 /** `POST /token`: the user is the token's `auth_id` only when that is a canonical v4 UUID. */
@@ -109,13 +121,14 @@ export function sessionDeleted(record: TokenRecord, tenantUuid = record.sessionT
   });
 }
 
-export function sessionExpireSoon(record: TokenRecord, tenantUuid: string): BusEvent {
+export function sessionExpireSoon(record: TokenRecord, tenantUuid: string, busOnly = false): BusEvent {
   const facts = { sessionUuid: record.sessionUuid, tenantUuid, userUuid: record.authId };
   return sessionEvent(
     'auth_session_expire_soon',
     routingKey`auth.users.${record.authId}.sessions.${facts.sessionUuid}.expire_soon`,
     facts,
     { uuid: facts.sessionUuid, user_uuid: facts.userUuid, tenant_uuid: tenantUuid },
+    busOnly,
   );
 }
 

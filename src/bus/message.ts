@@ -1,13 +1,17 @@
 import type { BusEvent } from './events.js';
 
-/** A message as it leaves for the broker: routed by its key, the Wazo headers beside a JSON body. */
-export interface BusMessage {
-  /** Outbox row id: the publication order, and the AMQP `message_id` consumers may deduplicate on. */
-  id: number;
+/** An event in its envelope: routed by its key, the Wazo headers beside a JSON body. */
+export interface EventMessage {
   routingKey: string;
   headers: { [name: string]: string | boolean };
   /** JSON text: the headers plus `data` (bus-events.md §1). */
   body: string;
+}
+
+/** A message as it leaves for the broker. */
+export interface BusMessage extends EventMessage {
+  /** Outbox row id: the publication order, and the AMQP `message_id` consumers may deduplicate on. */
+  id: number;
 }
 
 const pad = (value: number, width = 2) => String(value).padStart(width, '0');
@@ -22,9 +26,15 @@ export function naiveLocalTimestamp(date: Date): string {
   return `${day}T${time}.${pad(date.getMilliseconds(), 3)}000`;
 }
 
+/** The event in its envelope, as published at `at` by the platform `originUuid`. */
+export function envelope(event: BusEvent, originUuid: string, at = new Date()): EventMessage {
+  const headers = eventHeaders(event, originUuid, at);
+  return { routingKey: event.routingKey, headers, body: JSON.stringify({ ...headers, data: event.data }) };
+}
+
 /** The headers of bus-events.md §2, in upstream's order. */
-export function eventHeaders(event: BusEvent, originUuid: string, at: Date): BusMessage['headers'] {
-  const headers: BusMessage['headers'] = {
+function eventHeaders(event: BusEvent, originUuid: string, at: Date): EventMessage['headers'] {
+  const headers: EventMessage['headers'] = {
     name: event.name,
     origin_uuid: originUuid,
     timestamp: naiveLocalTimestamp(at),
@@ -36,7 +46,3 @@ export function eventHeaders(event: BusEvent, originUuid: string, at: Date): Bus
   else if (event.audience.user !== null) headers[`user_uuid:${event.audience.user}`] = true;
   return { ...headers, ...event.headers };
 }
-
-/** The body: every header, then `data`. */
-export const eventBody = (headers: BusMessage['headers'], event: BusEvent): string =>
-  JSON.stringify({ ...headers, data: event.data });

@@ -2,25 +2,27 @@ import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { OutboxEntry } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import type { BusEvent } from './events.js';
-import { eventBody, eventHeaders } from './message.js';
+import { type EventMessage, envelope } from './message.js';
 
 /** Records events in the transaction at hand. */
 export type Emit = (...events: BusEvent[]) => void;
 
 export interface OutboxOptions {
-  /** False when no broker is configured: events are then dropped, not kept. */
-  enabled: boolean;
   /** `origin_uuid` of every event: the platform uuid. */
   originUuid: string;
-  /** Called after a transaction that recorded events has committed (the relay wakes up). */
-  committed?: () => void;
-  clock?: () => Date;
+  /** A broker is configured: rows are kept for the relay. Without one, events only reach local subscribers. */
+  toBroker: boolean;
+  /** After a commit that stored rows (the relay wakes up). */
+  stored?: () => void;
+  /** After a commit, with its events for this process's subscribers (the WebSocket connections). */
+  committed?: (messages: EventMessage[]) => void;
 }
 
 /**
  * The transactional outbox: a change and the events describing it are committed together, so an event is
  * neither lost (the process dies before publishing) nor announced for a change that rolled back. The
- * relay (`relay.ts`) takes the rows to the broker afterwards.
+ * relay (`relay.ts`) takes the rows to the broker afterwards; local subscribers get the events right
+ * after the commit.
  */
 export class Outbox {
   constructor(
@@ -28,30 +30,32 @@ export class Outbox {
     private readonly options: OutboxOptions,
   ) {}
 
-  get enabled(): boolean {
-    return this.options.enabled;
+  get toBroker(): boolean {
+    return this.options.toBroker;
   }
 
   /** Runs `work` in one transaction of its own; what it emits is committed with it. */
   async transaction<T>(work: (em: SqlEntityManager, emit: Emit) => Promise<T>): Promise<T> {
-    let recorded = false;
+    let stored = false;
+    const local: EventMessage[] = [];
     const result = await this.orm.em.fork().transactional((em) =>
       work(em, (...events) => {
-        if (!this.options.enabled) return;
-        for (const event of events) em.create(OutboxEntry, this.entry(event));
-        recorded ||= events.length > 0;
+        for (const event of events) {
+          const message = envelope(event, this.options.originUuid);
+          if (this.options.toBroker) {
+            em.create(OutboxEntry, {
+              routingKey: message.routingKey,
+              headers: JSON.stringify(message.headers),
+              body: message.body,
+            });
+            stored = true;
+          }
+          if (!event.busOnly) local.push(message);
+        }
       }),
     );
-    if (recorded) this.options.committed?.();
+    if (stored) this.options.stored?.();
+    if (local.length > 0) this.options.committed?.(local);
     return result;
-  }
-
-  private entry(event: BusEvent): Omit<OutboxEntry, 'id'> {
-    const headers = eventHeaders(event, this.options.originUuid, this.options.clock?.() ?? new Date());
-    return {
-      routingKey: event.routingKey,
-      headers: JSON.stringify(headers),
-      body: eventBody(headers, event),
-    };
   }
 }

@@ -16,6 +16,7 @@ export class TokenCache {
    */
   private readonly revoked = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly revocationListeners: ((token: string) => void)[] = [];
 
   constructor(
     private readonly repository: TokenRepository,
@@ -64,9 +65,16 @@ export class TokenCache {
     return token;
   }
 
+  /** The token is gone from the database (revoked, its session or tenant deleted, purged). */
   evict(token: string): void {
     this.live.delete(token);
     this.revoked.set(token, Date.now());
+    for (const listener of this.revocationListeners) listener(token);
+  }
+
+  /** Calls `listener` with every token evicted from now on (open WebSocket connections close on it). */
+  onRevoked(listener: (token: string) => void): void {
+    this.revocationListeners.push(listener);
   }
 
   get size(): number {

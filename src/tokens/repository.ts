@@ -120,7 +120,7 @@ export class TokenRepository {
    * a broker.
    */
   async announceExpiring(until: number, batchSize: number): Promise<number> {
-    if (!this.outbox.enabled) return 0;
+    if (!this.outbox.toBroker) return 0;
     const before = { expireT: { $lt: Math.trunc(until) } };
     let seen = 0;
     // Keyset paging on (expire_t, uuid): tokens created or purged meanwhile shift no page.
@@ -145,7 +145,7 @@ export class TokenRepository {
           limit: batchSize,
         });
         const records = rows.map(toRecord);
-        emit(...announced(records, sessionExpireSoon));
+        emit(...announced(records, (record, tenant) => sessionExpireSoon(record, tenant, true)));
         return records;
       });
       seen += page.length;

@@ -51,10 +51,10 @@ t.test('two relays on one database: each event once, in commit order', async (t)
   const [one, two] = await twoConnections(t);
   const relays = [relayOn(one, exchange), relayOn(two, exchange)];
   const outbox = new Outbox(one, {
-    enabled: true,
+    toBroker: true,
     originUuid: randomUUID(),
     // Both are told, as if each process had seen the commits.
-    committed: () => {
+    stored: () => {
       for (const relay of relays) relay.wake();
     },
   });
@@ -81,7 +81,7 @@ t.test('a missing exchange is reported with the set-up command; the events wait'
   const [orm] = await twoConnections(t);
   const logs = new LogSink();
   const relay = relayOn(orm, `missing-${randomUUID()}`, logs);
-  const outbox = new Outbox(orm, { enabled: true, originUuid: randomUUID(), committed: () => relay.wake() });
+  const outbox = new Outbox(orm, { toBroker: true, originUuid: randomUUID(), stored: () => relay.wake() });
   relay.start();
   t.teardown(() => relay.stop(0));
   await stage(outbox, 3);
@@ -101,7 +101,7 @@ t.test('stopping publishes what the last requests left', async (t) => {
   const [orm] = await twoConnections(t);
   const relay = relayOn(orm, exchange);
   // Never woken and never polling: only `stop` can publish these.
-  const outbox = new Outbox(orm, { enabled: true, originUuid: randomUUID() });
+  const outbox = new Outbox(orm, { toBroker: true, originUuid: randomUUID() });
   await stage(outbox, 5);
   await relay.stop(5000);
   t.equal(await orm.em.fork().count(OutboxEntry, {}), 0);

@@ -24,7 +24,7 @@ async function staged(orm: Database): Promise<string[]> {
 
 t.test('the cleanup purges expired tokens in batches, then announces the ones about to expire', async (t) => {
   const orm = await migratedDatabase(t);
-  const repository = new TokenRepository(orm, new Outbox(orm, { enabled: true, originUuid: ORIGIN }));
+  const repository = new TokenRepository(orm, new Outbox(orm, { toBroker: true, originUuid: ORIGIN }));
   const cache = new TokenCache(repository);
   t.teardown(() => cache.close());
   const master = (await findMasterTenant(orm.em.fork()))!.uuid;
@@ -94,7 +94,7 @@ t.test('the cleanup purges expired tokens in batches, then announces the ones ab
 
 t.test('without a broker, nothing is kept in the outbox', async (t) => {
   const orm = await migratedDatabase(t);
-  const repository = new TokenRepository(orm, new Outbox(orm, { enabled: false, originUuid: ORIGIN }));
+  const repository = new TokenRepository(orm, new Outbox(orm, { toBroker: false, originUuid: ORIGIN }));
   const master = (await findMasterTenant(orm.em.fork()))!.uuid;
   const now = Math.trunc(Date.now() / 1000);
   await repository.insert({

@@ -28,7 +28,7 @@ class InterleavedBackend extends WazoUserBackend {
 
 function loginService(orm: Database, backend: WazoUserBackend) {
   const system = startActorSystem(`recheck-${Math.random()}`);
-  const outbox = new Outbox(orm, { enabled: false, originUuid: randomUUID() });
+  const outbox = new Outbox(orm, { toBroker: false, originUuid: randomUUID() });
   const repository = new TokenRepository(orm, outbox);
   const tokens = new TokenService(system, repository, new TokenCache(repository));
   const service = new LoginService({

@@ -1,0 +1,60 @@
+import type uWS from 'uWebSockets.js';
+import type { EventMessage } from '../bus/message.js';
+import type { Logger } from '../log/logger.js';
+import type { TokenService } from '../tokens/service.js';
+import { mountPushEndpoint } from './endpoint.js';
+import { CLOSE } from './frames.js';
+import { PushHub } from './hub.js';
+import { SessionWatch } from './session-watch.js';
+
+export interface PushOptions {
+  tokens: TokenService;
+  masterTenantUuid: string;
+  originUuid: string;
+  /** `token_cleanup_interval`: how long before its expiry a connection's token is announced. */
+  leadSeconds: number;
+  log: Logger;
+}
+
+/**
+ * WebSocket push (wazo-websocketd's protocol, built in): the connections, the timers of their tokens,
+ * and the events this process commits, delivered to them.
+ */
+export class PushService {
+  readonly hub = new PushHub();
+  readonly watch: SessionWatch;
+
+  constructor(private readonly options: PushOptions) {
+    this.watch = new SessionWatch({
+      leadSeconds: options.leadSeconds,
+      originUuid: options.originUuid,
+      publish: (message) => this.hub.publish([message]),
+    });
+    // A revoked token (logout, deleted session or tenant, password change) closes its connections now,
+    // not at a later re-check as upstream does.
+    options.tokens.cache.onRevoked((token) => this.watch.ended(token));
+  }
+
+  mount(app: uWS.TemplatedApp): void {
+    const { tokens, masterTenantUuid, originUuid, log } = this.options;
+    mountPushEndpoint(app, {
+      findToken: (token) => tokens.find(token),
+      hub: this.hub,
+      watch: this.watch,
+      masterTenantUuid,
+      originUuid,
+      log: log.child({ component: 'websocket' }),
+    });
+  }
+
+  /** Committed events, for the connections that may see them. */
+  deliver(messages: readonly EventMessage[]): void {
+    this.hub.publish(messages);
+  }
+
+  /** Closes every connection with 1001 (going away) and drops the timers. */
+  stop(): void {
+    this.hub.closeAll(CLOSE.shuttingDown);
+    this.watch.stop();
+  }
+}
