@@ -11,9 +11,9 @@ export interface Subscriber {
 }
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  set.add(value);
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
 }
 
 function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
@@ -50,9 +50,7 @@ export class PushHub {
     if (subscriber.identity.audience !== 'user' || userUuid === null) return;
     const key = `${subscriber.identity.tenantUuid}/${userUuid}`;
     addTo(this.users, key, subscriber);
-    let keys = this.userKeys.get(subscriber);
-    if (!keys) this.userKeys.set(subscriber, (keys = new Set()));
-    keys.add(key);
+    addTo(this.userKeys, subscriber, key);
   }
 
   remove(subscriber: Subscriber): void {
