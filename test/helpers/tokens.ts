@@ -3,6 +3,8 @@ import { basic, JSON_HEADERS, type TestApp } from './app.js';
 export interface IssuedToken {
   token: string;
   session_uuid: string;
+  /** Naive UTC ISO time, microseconds. */
+  utc_expires_at: string;
   refresh_token?: string;
   metadata: Record<string, unknown>;
 }
