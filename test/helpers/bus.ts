@@ -8,6 +8,19 @@ import { declareExchange } from '../../src/bus/declare.js';
 
 export const BUS_URI = process.env.WAZO_AUTH_TEST_BUS_URI ?? 'amqp://guest:guest@127.0.0.1:5672';
 
+/** The keys of an event body, in upstream's order (bus-events.md §2, §5): `audience` is the user header. */
+export const envelopeKeys = (audience: string, ...extra: string[]) => [
+  'name',
+  'origin_uuid',
+  'timestamp',
+  'required_access',
+  'required_acl',
+  'tenant_uuid',
+  audience,
+  ...extra,
+  'data',
+];
+
 export type Teardown = { teardown(fn: () => unknown): void };
 
 /** A fresh topic exchange for one test, deleted at teardown: tests running at once do not see each other. */
