@@ -4,8 +4,10 @@ import { WazoUserBackend } from './authentication/wazo-user.js';
 import { loadedBackends } from './backends/registry.js';
 import { backendRoutes } from './backends/routes.js';
 import { countUsers, createInitialUser, resolvePlatformUuid } from './bootstrap/index.js';
+import type { EventMessage } from './bus/message.js';
 import type { OutboxRelay } from './bus/relay.js';
 import { createBus } from './bus/setup.js';
+import { ClusterPeer } from './cluster/peer.js';
 import type { Config } from './config/index.js';
 import { configRoutes } from './config-api/index.js';
 import { findMasterTenant } from './entities/index.js';
@@ -22,7 +24,7 @@ import { TenantHierarchy } from './tenants/hierarchy.js';
 import { tenantRoutes } from './tenants/routes.js';
 import { TokenCache } from './tokens/cache.js';
 import { TokenCleanup } from './tokens/cleanup.js';
-import { LoginService } from './tokens/login.js';
+import { type IssuePlan, LoginService } from './tokens/login.js';
 import { refreshTokenRoutes } from './tokens/refresh-token-routes.js';
 import { RefreshTokenRepository } from './tokens/refresh-tokens.js';
 import { TokenRepository } from './tokens/repository.js';
@@ -37,6 +39,19 @@ export interface App {
   readonly empty: boolean;
   stop(): Promise<void>;
 }
+
+/** Where this process stands in the cluster (src/cluster): a single process is a cluster of one. */
+export interface ClusterRole {
+  peer: ClusterPeer;
+  /** The primary already migrated, provisioned and bootstrapped the database. */
+  prepared: boolean;
+  /** One worker runs the periodic cleanup job for all. */
+  runsCleanup: boolean;
+}
+
+const SOLO: ClusterRole = { peer: ClusterPeer.solo(), prepared: false, runsCleanup: true };
+
+const PUSH_DELIVER = 'push.deliver';
 
 /** Upstream waits for its database at start (db_connect_retry_timeout_seconds): so does this server. */
 async function openWithRetry(config: Config, log: Logger): Promise<Database> {
@@ -74,18 +89,26 @@ async function bootstrapUser(config: Config, orm: Database, log: Logger): Promis
  * modules that need it. Start-up order follows upstream (bootstrap.md §4): database and migrations,
  * bootstrap user, then HTTP.
  */
-export async function startApp(config: Config, logger: Logger): Promise<App> {
+export async function startApp(config: Config, logger: Logger, role: ClusterRole = SOLO): Promise<App> {
   const orm = await openWithRetry(config, logger);
   let relay: OutboxRelay | null = null;
+  const { peer } = role;
   try {
-    // bootstrap.md §4: provisioning after the migrations, before the bootstrap user.
-    await provision(orm, config, logger);
+    // bootstrap.md §4: provisioning after the migrations, before the bootstrap user. With workers, the
+    // primary did both before starting them.
+    if (!role.prepared) await provision(orm, config, logger);
     const platformUuid = await resolvePlatformUuid(orm, config.uuid);
-    await bootstrapUser(config, orm, logger);
+    if (!role.prepared) await bootstrapUser(config, orm, logger);
     const masterTenantUuid = (await findMasterTenant(orm.em.fork()))!.uuid;
     // The push service needs the tokens, which need the outbox: it is bound once built.
     let push: PushService | undefined;
-    const bus = createBus(config, orm, platformUuid, logger, (messages) => push?.deliver(messages));
+    // Events committed here reach this worker's WebSocket connections and every other worker's.
+    const bus = createBus(config, orm, platformUuid, logger, (messages) => {
+      push?.deliver(messages);
+      void peer
+        .broadcast(PUSH_DELIVER, messages)
+        .catch((error) => logger.warn({ err: error }, 'events not handed to every worker'));
+    });
     const { outbox } = bus;
     relay = bus.relay;
     // Events left by a previous run (it died between commit and publication) leave first.
@@ -93,7 +116,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const actors = startActorSystem();
     const tokenRepository = new TokenRepository(orm, outbox);
     const refreshTokens = new RefreshTokenRepository(orm, outbox);
-    const tokens = new TokenService(actors, tokenRepository, new TokenCache(tokenRepository));
+    // The login service prepares issues inside user actors, which the token service owns: bound once built.
+    let login: LoginService | undefined;
+    const tokens = new TokenService({
+      system: actors,
+      repository: tokenRepository,
+      cache: new TokenCache(tokenRepository),
+      peer,
+      prepareIssue: (record, plan) => login!.prepare(record, plan as unknown as IssuePlan) as Promise<never>,
+    });
     push = new PushService({
       tokens,
       masterTenantUuid,
@@ -101,14 +132,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       leadSeconds: config.token_cleanup_interval,
       log: logger,
     });
+    peer.handle(PUSH_DELIVER, (messages) => push?.deliver(messages as EventMessage[]));
     const hierarchy = new TenantHierarchy(orm);
     const cleanup = new TokenCleanup(
       tokenRepository,
-      tokens.cache,
+      (purged) => tokens.evicted(purged),
       { intervalS: config.token_cleanup_interval, batchSize: config.token_cleanup_batch_size },
       logger,
     );
-    const login = new LoginService({
+    login = new LoginService({
       orm,
       config,
       backend: new WazoUserBackend(orm),
@@ -136,7 +168,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     push.mount(http.uws);
     const address = await http.listen();
     serving = true;
-    cleanup.start();
+    if (role.runsCleanup) cleanup.start();
     const empty = (await countUsers(orm)) === 0;
     return {
       address,

@@ -140,7 +140,7 @@ export function tenantRoutes({
         const deletedTokens = await tenants.delete(uuid);
         if (deletedTokens === null) throw errors.unknown('tenants', uuid);
         // The database no longer has them: they must not answer from memory either.
-        for (const token of deletedTokens) tokens.cache.evict(token);
+        await tokens.evicted(deletedTokens);
         return empty(204);
       },
     },

@@ -77,6 +77,14 @@ export class TokenCache {
     this.revocationListeners.push(listener);
   }
 
+  /**
+   * Drops the entries `which` selects, without marking them revoked: they load again from the database,
+   * which has the truth (a worker died before telling this one about its revocations).
+   */
+  forget(which: (token: string) => boolean): void {
+    for (const token of this.live.keys()) if (which(token)) this.live.delete(token);
+  }
+
   get size(): number {
     return this.live.size;
   }

@@ -1,5 +1,4 @@
 import type { Logger } from '../log/logger.js';
-import type { TokenCache } from './cache.js';
 import type { TokenRepository } from './repository.js';
 
 export interface CleanupOptions {
@@ -20,7 +19,8 @@ export class TokenCleanup {
 
   constructor(
     private readonly repository: TokenRepository,
-    private readonly cache: TokenCache,
+    /** Takes purged tokens out of every worker's cache. */
+    private readonly evicted: (tokens: string[]) => Promise<void>,
     private readonly options: CleanupOptions,
     private readonly log: Logger,
   ) {}
@@ -44,7 +44,7 @@ export class TokenCleanup {
     try {
       for (;;) {
         const batch = await this.repository.deleteExpired(now, this.options.batchSize);
-        for (const record of batch) this.cache.evict(record.token);
+        await this.evicted(batch.map((record) => record.token));
         purged += batch.length;
         if (batch.length < this.options.batchSize) break;
       }

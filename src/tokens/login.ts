@@ -4,7 +4,7 @@ import { authorizedMethod, type WazoUserBackend } from '../authentication/wazo-u
 import type { Config } from '../config/index.js';
 import { Tenant, User } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
-import { errors } from '../http/errors.js';
+import { errors, type Json } from '../http/errors.js';
 import { isCanonicalV4 } from '../validation/uuid.js';
 import { userAcl, userMetadata } from './claims.js';
 import type { LiveToken, TokenRecord } from './record.js';
@@ -34,6 +34,30 @@ export interface LoginResult {
   token: LiveToken;
   /** Issued float times, for the POST answer (the stored ones are truncated). */
   issuedAt: number;
+  refreshToken?: string;
+  sessionsRevoked: number;
+}
+
+/** An offline login's request for a refresh token (tokens.md §3.3). */
+interface OfflineRequest {
+  clientId: string;
+  login: string;
+  backend: string;
+  userAgent: string;
+  remoteAddr: string;
+  mobile: boolean;
+  tenantUuid: string;
+}
+
+/** What the user's actor does before writing the token: data, as it may run on another worker. */
+export interface IssuePlan {
+  userUuid: string;
+  /** The hash the login verified; null for a refresh-token login. */
+  passwordHash: string | null;
+  offline: OfflineRequest | null;
+}
+
+export interface PreparedIssue {
   refreshToken?: string;
   sessionsRevoked: number;
 }
@@ -89,22 +113,42 @@ export class LoginService {
       refreshTokenUuid: who.refreshToken?.uuid ?? null,
     };
     const limited = user.purpose !== 'internal' && isCanonicalV4(user.uuid);
-    let refreshToken: string | undefined;
-    let sessionsRevoked = 0;
     const offline = request.access_type === 'offline' && !who.refreshToken;
-    const token = await tokens.issue(
+    const plan: IssuePlan = {
+      userUuid: user.uuid,
+      // A password login re-checks that the password it verified is still the user's.
+      passwordHash: who.refreshToken ? null : user.passwordHash,
+      offline: offline
+        ? {
+            clientId: request.client_id!,
+            login: who.login,
+            backend: who.backend,
+            userAgent: context.userAgent,
+            remoteAddr: context.remoteAddr,
+            mobile: context.mobile,
+            tenantUuid: user.tenant.uuid,
+          }
+        : null,
+    };
+    const { token, extras } = await tokens.issue(
       record,
       limited ? config.max_user_concurrent_sessions : null,
-      async (draft) => {
-        await this.recheck(who);
-        if (!offline) return;
-        const outcome = await this.offlineAccess(who, request.client_id!, context);
-        draft.refreshTokenUuid = outcome.refreshToken;
-        refreshToken = outcome.refreshToken;
-        sessionsRevoked = outcome.sessionsRevoked;
-      },
+      plan as unknown as Json,
     );
+    const { refreshToken, sessionsRevoked } = extras as unknown as PreparedIssue;
     return { token, issuedAt: now, sessionsRevoked, ...(refreshToken ? { refreshToken } : {}) };
+  }
+
+  /**
+   * Inside the user's actor, on the worker owning the user, just before the token is written: re-check
+   * the user, then the offline access of tokens.md §3.3. Plain data in, plain data out.
+   */
+  async prepare(record: TokenRecord, plan: IssuePlan): Promise<PreparedIssue> {
+    await this.recheck(plan);
+    if (!plan.offline) return { sessionsRevoked: 0 };
+    const outcome = await this.offlineAccess(plan.userUuid, plan.offline);
+    record.refreshTokenUuid = outcome.refreshToken;
+    return outcome;
   }
 
   private async authenticate(request: TokenRequest, context: LoginContext): Promise<Authenticated> {
@@ -141,43 +185,42 @@ export class LoginService {
   }
 
   /**
-   * Inside the user's actor, just before the token is written: the user must still be enabled and, for a
-   * password login, still have the password that was verified. A user disabled, or whose password changed,
-   * while this login was being verified gets no token (their revocations go through the same actor).
+   * The user must still be enabled and, for a password login, still have the password that was verified.
+   * A user disabled, or whose password changed, while this login was being verified gets no token (their
+   * revocations go through the same actor).
    */
-  private async recheck(who: Authenticated): Promise<void> {
+  private async recheck(plan: IssuePlan): Promise<void> {
     const current = await this.deps.orm.em
       .fork()
-      .findOne(User, { uuid: who.user.uuid }, { fields: ['enabled', 'passwordHash'] });
+      .findOne(User, { uuid: plan.userUuid }, { fields: ['enabled', 'passwordHash'] });
     if (current?.enabled !== true) throw errors.authenticationFailed();
-    if (!who.refreshToken && current.passwordHash !== who.user.passwordHash)
+    if (plan.passwordHash !== null && current.passwordHash !== plan.passwordHash)
       throw errors.authenticationFailed();
   }
 
   /** tokens.md §3.3, inside the user's actor. */
   private async offlineAccess(
-    who: Authenticated,
-    clientId: string,
-    context: LoginContext,
-  ): Promise<{ refreshToken: string; sessionsRevoked: number }> {
+    userUuid: string,
+    offline: OfflineRequest,
+  ): Promise<PreparedIssue & { refreshToken: string }> {
     const { refreshTokens } = this.deps;
-    const existing = await refreshTokens.findByClient(who.user.uuid, clientId);
+    const existing = await refreshTokens.findByClient(userUuid, offline.clientId);
     let sessionsRevoked = 0;
-    if (existing && !context.mobile) return { refreshToken: existing.uuid, sessionsRevoked };
+    if (existing && !offline.mobile) return { refreshToken: existing.uuid, sessionsRevoked };
     if (existing) sessionsRevoked += await this.purge(existing.uuid);
     const refreshToken = await refreshTokens.create({
-      clientId,
-      userUuid: who.user.uuid,
-      backend: who.backend,
-      login: who.login,
-      userAgent: context.userAgent,
-      remoteAddr: context.remoteAddr,
-      mobile: context.mobile,
+      clientId: offline.clientId,
+      userUuid,
+      backend: offline.backend,
+      login: offline.login,
+      userAgent: offline.userAgent,
+      remoteAddr: offline.remoteAddr,
+      mobile: offline.mobile,
       metadata: {},
-      tenantUuid: who.user.tenant.uuid,
+      tenantUuid: offline.tenantUuid,
     });
-    if (context.mobile) {
-      for (const other of await refreshTokens.mobileOf(who.user.uuid)) {
+    if (offline.mobile) {
+      for (const other of await refreshTokens.mobileOf(userUuid)) {
         if (other.uuid !== refreshToken) sessionsRevoked += await this.purge(other.uuid);
       }
     }

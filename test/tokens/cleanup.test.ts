@@ -62,7 +62,9 @@ t.test('the cleanup purges expired tokens in batches, then announces the ones ab
   };
   const cleanup = new TokenCleanup(
     repository,
-    cache,
+    async (tokens) => {
+      for (const token of tokens) cache.evict(token);
+    },
     { intervalS: 60, batchSize: 3 },
     createLogger({ log_level: 'info', debug: false }, new LogSink()),
   );

@@ -3,13 +3,14 @@ import t from 'tap';
 import { startActorSystem } from '../../src/actors/system.js';
 import { WazoUserBackend } from '../../src/authentication/wazo-user.js';
 import { Outbox } from '../../src/bus/outbox.js';
+import { ClusterPeer } from '../../src/cluster/peer.js';
 import { loadConfig } from '../../src/config/index.js';
 import { User } from '../../src/entities/index.js';
 import type { Database } from '../../src/entities/orm.js';
 import { LegacyError } from '../../src/http/errors.js';
 import { hashPassword } from '../../src/passwords/index.js';
 import { TokenCache } from '../../src/tokens/cache.js';
-import { LoginService } from '../../src/tokens/login.js';
+import { type IssuePlan, LoginService } from '../../src/tokens/login.js';
 import { RefreshTokenRepository } from '../../src/tokens/refresh-tokens.js';
 import { TokenRepository } from '../../src/tokens/repository.js';
 import { TokenService } from '../../src/tokens/service.js';
@@ -30,8 +31,15 @@ function loginService(orm: Database, backend: WazoUserBackend) {
   const system = startActorSystem(`recheck-${Math.random()}`);
   const outbox = new Outbox(orm, { toBroker: false, originUuid: randomUUID() });
   const repository = new TokenRepository(orm, outbox);
-  const tokens = new TokenService(system, repository, new TokenCache(repository));
-  const service = new LoginService({
+  let service: LoginService | undefined;
+  const tokens = new TokenService({
+    system,
+    repository,
+    cache: new TokenCache(repository),
+    peer: ClusterPeer.solo(),
+    prepareIssue: (record, plan) => service!.prepare(record, plan as unknown as IssuePlan) as Promise<never>,
+  });
+  service = new LoginService({
     orm,
     config: loadConfig({ env: {}, file: null }).config,
     backend,
