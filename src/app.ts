@@ -8,10 +8,11 @@ import type { EventMessage } from './bus/message.js';
 import type { OutboxRelay } from './bus/relay.js';
 import { createBus } from './bus/setup.js';
 import { ClusterPeer } from './cluster/peer.js';
+import { RevocationNotices } from './cluster/revocation-notices.js';
 import type { Config } from './config/index.js';
 import { configRoutes } from './config-api/index.js';
 import { findMasterTenant } from './entities/index.js';
-import { type Database, openDatabase } from './entities/orm.js';
+import { type Database, dialectOf, openDatabase } from './entities/orm.js';
 import { groupRoutes } from './groups/routes.js';
 import { HttpServer, type ListenAddress } from './http/server.js';
 import type { Logger } from './log/logger.js';
@@ -89,16 +90,40 @@ async function bootstrapUser(config: Config, orm: Database, log: Logger): Promis
  * modules that need it. Start-up order follows upstream (bootstrap.md §4): database and migrations,
  * bootstrap user, then HTTP.
  */
+/**
+ * Readies the database before serving (bootstrap.md §4): migrations (when opening), then provisioning,
+ * then the bootstrap user. With workers the primary does it once, before starting them.
+ */
+async function readyDatabase(orm: Database, config: Config, logger: Logger): Promise<string> {
+  await provision(orm, config, logger);
+  const platformUuid = await resolvePlatformUuid(orm, config.uuid);
+  await bootstrapUser(config, orm, logger);
+  return platformUuid;
+}
+
+/** What the primary of a cluster does before starting its workers; also says whether users exist. */
+export async function prepareDatabase(
+  config: Config,
+  logger: Logger,
+): Promise<{ platformUuid: string; empty: boolean }> {
+  const orm = await openWithRetry(config, logger);
+  try {
+    const platformUuid = await readyDatabase(orm, config, logger);
+    return { platformUuid, empty: (await countUsers(orm)) === 0 };
+  } finally {
+    await orm.close();
+  }
+}
+
 export async function startApp(config: Config, logger: Logger, role: ClusterRole = SOLO): Promise<App> {
   const orm = await openWithRetry(config, logger);
   let relay: OutboxRelay | null = null;
+  let notices: RevocationNotices | null = null;
   const { peer } = role;
   try {
-    // bootstrap.md §4: provisioning after the migrations, before the bootstrap user. With workers, the
-    // primary did both before starting them.
-    if (!role.prepared) await provision(orm, config, logger);
-    const platformUuid = await resolvePlatformUuid(orm, config.uuid);
-    if (!role.prepared) await bootstrapUser(config, orm, logger);
+    const platformUuid = role.prepared
+      ? await resolvePlatformUuid(orm, config.uuid)
+      : await readyDatabase(orm, config, logger);
     const masterTenantUuid = (await findMasterTenant(orm.em.fork()))!.uuid;
     // The push service needs the tokens, which need the outbox: it is bound once built.
     let push: PushService | undefined;
@@ -118,11 +143,27 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
     const refreshTokens = new RefreshTokenRepository(orm, outbox);
     // The login service prepares issues inside user actors, which the token service owns: bound once built.
     let login: LoginService | undefined;
+    const cache = new TokenCache(tokenRepository);
+    // Other server instances on the same PostgreSQL database hear of this one's revocations, and the reverse.
+    if (dialectOf(config.db_uri) === 'postgresql') {
+      notices = new RevocationNotices(
+        config.db_uri,
+        {
+          revoked: (revoked) => {
+            for (const token of revoked) cache.evict(token);
+          },
+          missedSome: () => cache.forget(() => true),
+        },
+        logger,
+      );
+      await notices.start();
+    }
     const tokens = new TokenService({
       system: actors,
       repository: tokenRepository,
-      cache: new TokenCache(tokenRepository),
+      cache,
       peer,
+      ...(notices ? { announceRevoked: (revoked: readonly string[]) => notices!.announce(revoked) } : {}),
       prepareIssue: (record, plan) => login!.prepare(record, plan as unknown as IssuePlan) as Promise<never>,
     });
     push = new PushService({
@@ -181,6 +222,7 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
         await http.close(config.shutdown_timeout * 1000);
         // The last requests' events are sent before the database closes; what cannot be, waits in it.
         await relay?.stop(config.shutdown_timeout * 1000);
+        await notices?.stop();
         tokens.stop();
         actors.stop();
         await orm.close();
@@ -188,6 +230,7 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
     };
   } catch (error) {
     await relay?.stop(0);
+    await notices?.stop();
     await orm.close(true);
     throw error;
   }

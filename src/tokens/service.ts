@@ -34,6 +34,8 @@ export interface TokenServiceOptions {
   /** The workers of this machine; user and token actors live on the owner of their shard. */
   peer: ClusterPeer;
   prepareIssue: PrepareIssue;
+  /** Tells the other server instances on the database (src/cluster/revocation-notices.ts). */
+  announceRevoked?: (tokens: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -124,7 +126,7 @@ export class TokenService {
   async evicted(tokens: readonly string[]): Promise<void> {
     if (tokens.length === 0) return;
     for (const token of tokens) this.cache.evict(token);
-    await this.peer.broadcast(COMMANDS.evict, tokens);
+    await Promise.all([this.peer.broadcast(COMMANDS.evict, tokens), this.options.announceRevoked?.(tokens)]);
   }
 
   /** A live, unexpired token, from memory when possible. */

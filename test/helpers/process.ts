@@ -31,6 +31,8 @@ export async function run(script: string, args: string[], env: Record<string, st
 
 export interface ServerProcess {
   base: string;
+  /** The server's process (the primary when it runs workers). */
+  pid: number;
   output(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
@@ -62,6 +64,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 30_00
   const exited = once(child, 'close') as Promise<[number | null]>;
   return {
     base,
+    pid: child.pid!,
     output: () => output,
     async stop() {
       child.kill('SIGTERM');
