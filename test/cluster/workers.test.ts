@@ -68,8 +68,8 @@ t.test(
       'a worker killed with SIGKILL: replaced, nothing lost, nothing revoked comes back',
       async (t) => {
         process.kill(workers[0]!, 'SIGKILL');
-    // Connections the kernel queued on the dying worker's socket are reset: wait until it is gone.
-    while (workersOf(server.pid).includes(workers[0]!)) await new Promise((r) => setTimeout(r, 10));
+        // Connections the kernel queued on the dying worker's socket are reset: wait until it is gone.
+        while (workersOf(server.pid).includes(workers[0]!)) await new Promise((r) => setTimeout(r, 10));
         // Meanwhile the other worker answers, and logins whose user lives on the dead one wait for its successor.
         const during = await Promise.all([login(server), checks(server, tokens[5]!)]);
         t.same(during[1], [200]);
