@@ -203,7 +203,7 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
         ...refreshTokenRoutes({ orm, tokens, refreshTokens, hierarchy }),
         ...sessionRoutes({ orm, tokens, hierarchy }),
         ...tenantRoutes({ orm, outbox, tokens, hierarchy, config, logger }),
-        ...configRoutes({ config, logger, tokens, hierarchy, platformUuid }),
+        ...configRoutes({ config, logger, tokens, hierarchy, platformUuid, peer }),
       ]),
     });
     push.mount(http.uws);

@@ -1,5 +1,6 @@
 import { requireAcl } from '../authz/require-acl.js';
 import { loadedBackends } from '../backends/registry.js';
+import type { ClusterPeer } from '../cluster/peer.js';
 import type { Config } from '../config/index.js';
 import { json } from '../http/request.js';
 import type { Route } from '../http/route.js';
@@ -7,7 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { TenantHierarchy } from '../tenants/hierarchy.js';
 import type { TokenService } from '../tokens/service.js';
 import { requireMasterTenant } from './master-tenant.js';
-import { parseConfigPatch } from './patch.js';
+import { type ConfigPatchOperation, parseConfigPatch } from './patch.js';
 import { ConfigService } from './service.js';
 
 export interface ConfigRouteDependencies {
@@ -17,7 +18,11 @@ export interface ConfigRouteDependencies {
   tokens: TokenService;
   hierarchy: TenantHierarchy;
   platformUuid: string;
+  /** The other workers of this machine, which apply every patch too. */
+  peer: ClusterPeer;
 }
+
+const APPLY_PATCH = 'config.patch';
 
 const READ = 'auth.config.read';
 const UPDATE = 'auth.config.update';
@@ -32,6 +37,7 @@ export function configRoutes({
   tokens,
   hierarchy,
   platformUuid,
+  peer,
 }: ConfigRouteDependencies): Route[] {
   if (config.enabled_http_plugins.config === false) return [];
   const service = new ConfigService(config, logger, {
@@ -39,6 +45,7 @@ export function configRoutes({
     loadedPlugins: loadedBackends(config),
   });
   const master = requireMasterTenant(hierarchy);
+  peer.handle(APPLY_PATCH, (operations) => service.apply(operations as ConfigPatchOperation[]));
   return [
     {
       method: 'GET',
@@ -53,8 +60,11 @@ export function configRoutes({
       readsBody: true,
       summary: 'Update the current configuration (debug, profiling_enabled); not persistent across restarts',
       steps: [requireAcl(tokens, UPDATE), master],
-      handle(request) {
-        service.apply(parseConfigPatch(request.body));
+      async handle(request) {
+        const operations = parseConfigPatch(request.body);
+        service.apply(operations);
+        // Every worker answers GET /config and logs: all switch before the answer.
+        await peer.broadcast(APPLY_PATCH, operations);
         return json(service.get());
       },
     },
