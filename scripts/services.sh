@@ -33,4 +33,12 @@ if command -v rabbitmqctl >/dev/null; then
 else
   echo "services: rabbitmqctl not found; tests that need the broker will fail" >&2
 fi
+
+# nginx, for the test of deploy/nginx (a Debian package; not a service: the test runs its own instance).
+if ! command -v nginx >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  echo "services: installing nginx"
+  install_nginx() { DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >/dev/null 2>&1; }
+  install_nginx || { apt-get update -q >/dev/null 2>&1 && install_nginx; } \
+    || echo "services: cannot install nginx; the deploy/nginx test will fail" >&2
+fi
 exit 0

@@ -46,7 +46,7 @@ interface Slot {
 export async function startPrimary(config: Config, logger: Logger): Promise<App> {
   if (dialectOf(config.db_uri) !== 'postgresql')
     throw new Error(
-      `workers = ${config.workers} needs PostgreSQL (WAZO_AUTH_DB_URI): SQLite serves one process`,
+      `workers = ${config.workers} (WAZO_AUTH_WORKERS) needs PostgreSQL (WAZO_AUTH_DB_URI): SQLite serves one process`,
     );
   const log = logger.child({ component: 'primary' });
   const { platformUuid, empty } = await prepareDatabase(config, logger);

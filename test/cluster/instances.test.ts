@@ -1,19 +1,8 @@
 import t from 'tap';
-import { basic, JSON_HEADERS } from '../helpers/app.js';
+import { JSON_HEADERS } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
-import { type ServerProcess, startServer } from '../helpers/process.js';
-
-async function login(server: ServerProcess): Promise<string> {
-  const res = await request(server.base, {
-    method: 'POST',
-    path: '/0.1/token',
-    headers: { ...JSON_HEADERS, Authorization: basic('root', 'secret') },
-    body: '{}',
-  });
-  if (res.status !== 200) throw new Error(`login: ${res.status} ${res.text}`);
-  return res.json<{ data: { token: string } }>().data.token;
-}
+import { rootToken, type ServerProcess, startServer, withRoot } from '../helpers/process.js';
 
 const status = async (server: ServerProcess, token: string) =>
   (await request(server.base, { path: `/0.1/token/${token}` })).status;
@@ -23,17 +12,13 @@ t.test(
   async (t) => {
     const db = await createTestDatabase();
     t.teardown(() => db.drop());
-    const env = {
-      WAZO_AUTH_DB_URI: db.uri,
-      WAZO_AUTH_BOOTSTRAP_USERNAME: 'root',
-      WAZO_AUTH_BOOTSTRAP_PASSWORD: 'secret',
-    };
+    const env = withRoot({ WAZO_AUTH_DB_URI: db.uri });
     const one = await startServer(env);
     t.teardown(() => one.kill('SIGKILL'));
     const two = await startServer({ ...env, WAZO_AUTH_WORKERS: '2' });
     t.teardown(() => two.kill('SIGKILL'));
 
-    const tokens = [await login(one), await login(two)];
+    const tokens = [await rootToken(one), await rootToken(two)];
     // Each instance has both tokens in memory now.
     for (const token of tokens) for (const server of [one, two]) t.equal(await status(server, token), 200);
 
@@ -51,7 +36,7 @@ t.test(
     }
 
     await t.test('a policy changed on one is what the other serves', async (t) => {
-      const admin = await login(one);
+      const admin = await rootToken(one);
       const headers = { ...JSON_HEADERS, 'X-Auth-Token': admin };
       const created = await request(one.base, {
         method: 'POST',

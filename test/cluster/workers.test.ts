@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
-import { basic, JSON_HEADERS } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
-import { type ServerProcess, startServer } from '../helpers/process.js';
+import { rootToken, type ServerProcess, startServer, withRoot } from '../helpers/process.js';
 
 /** The worker processes of a primary. */
 const workersOf = (primary: number): number[] =>
@@ -11,17 +10,6 @@ const workersOf = (primary: number): number[] =>
     .trim()
     .split('\n')
     .map(Number);
-
-async function login(server: ServerProcess, body: object = {}): Promise<string> {
-  const res = await request(server.base, {
-    method: 'POST',
-    path: '/0.1/token',
-    headers: { ...JSON_HEADERS, Authorization: basic('root', 'secret') },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 200) throw new Error(`login: ${res.status} ${res.text}`);
-  return res.json<{ data: { token: string } }>().data.token;
-}
 
 /**
  * `GET /token/{t}` over `times` fresh connections: the kernel spreads new connections over the workers,
@@ -39,12 +27,7 @@ t.test(
   async (t) => {
     const db = await createTestDatabase();
     t.teardown(() => db.drop());
-    const server = await startServer({
-      WAZO_AUTH_WORKERS: '2',
-      WAZO_AUTH_DB_URI: db.uri,
-      WAZO_AUTH_BOOTSTRAP_USERNAME: 'root',
-      WAZO_AUTH_BOOTSTRAP_PASSWORD: 'secret',
-    });
+    const server = await startServer(withRoot({ WAZO_AUTH_WORKERS: '2', WAZO_AUTH_DB_URI: db.uri }));
     t.teardown(() => server.kill('SIGKILL'));
     const workers = workersOf(server.pid);
     t.equal(workers.length, 2, 'the primary runs two worker processes');
@@ -52,7 +35,7 @@ t.test(
     // Tokens whose actors are spread over both shards, each checked through both workers.
     const tokens = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        login(server, { access_type: 'offline', client_id: `client-${i}` }),
+        rootToken(server, { access_type: 'offline', client_id: `client-${i}` }),
       ),
     );
     for (const token of tokens) t.same(await checks(server, token), [200]);
@@ -71,7 +54,7 @@ t.test(
         // Connections the kernel queued on the dying worker's socket are reset: wait until it is gone.
         while (workersOf(server.pid).includes(workers[0]!)) await new Promise((r) => setTimeout(r, 10));
         // Meanwhile the other worker answers, and logins whose user lives on the dead one wait for its successor.
-        const during = await Promise.all([login(server), checks(server, tokens[5]!)]);
+        const during = await Promise.all([rootToken(server), checks(server, tokens[5]!)]);
         t.same(during[1], [200]);
         for (let i = 0; i < 100 && workersOf(server.pid).length < 2; i++)
           await new Promise((r) => setTimeout(r, 100));

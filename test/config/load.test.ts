@@ -143,3 +143,10 @@ t.test('keys this server does not use are kept and reported, not fatal', async (
   const { ignoredKeys } = loadConfig({ env: {}, file });
   t.same(ignoredKeys.sort(), ['consul', 'log_filename', 'rest_api.https']);
 });
+
+t.test('deploy/config.example.yml is a valid configuration, every key used', async (t) => {
+  const file = new URL('../../deploy/config.example.yml', import.meta.url).pathname;
+  const { config, ignoredKeys } = loadConfig({ env: {}, file });
+  t.same(ignoredKeys, [], 'no key the server would ignore');
+  t.equal(config.amqp.exchange_name, 'xivo');
+});

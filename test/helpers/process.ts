@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { basic, JSON_HEADERS } from './app.js';
+import { request } from './http.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -78,3 +80,22 @@ export async function startServer(env: Record<string, string>, timeoutMs = 30_00
     },
   };
 }
+
+/** Logs `root`/`secret` (the bootstrap user of these tests) in on a server process; returns the token. */
+export async function rootToken(server: ServerProcess, body: object = {}): Promise<string> {
+  const res = await request(server.base, {
+    method: 'POST',
+    path: '/0.1/token',
+    headers: { ...JSON_HEADERS, Authorization: basic('root', 'secret') },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 200) throw new Error(`login: ${res.status} ${res.text}`);
+  return res.json<{ data: { token: string } }>().data.token;
+}
+
+/** The environment of a server process whose bootstrap user is `root`/`secret`. */
+export const withRoot = (env: Record<string, string>) => ({
+  ...env,
+  WAZO_AUTH_BOOTSTRAP_USERNAME: 'root',
+  WAZO_AUTH_BOOTSTRAP_PASSWORD: 'secret',
+});
