@@ -171,6 +171,7 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
       masterTenantUuid,
       originUuid: platformUuid,
       leadSeconds: config.token_cleanup_interval,
+      maxConnections: config.websocket.max_connections,
       log: logger,
     });
     peer.handle(PUSH_DELIVER, (messages) => push?.deliver(messages as EventMessage[]));

@@ -83,6 +83,12 @@ export const configSchema = z
     // ours: worker processes of the cluster layer (src/cluster); 1 runs everything in this process.
     workers: z.number().int().min(1).max(64).default(1),
     rest_api: restApi,
+    // ours: the built-in WebSocket push (src/push). null: as many connections as the process's open-files
+    // limit allows, keeping a reserve for the database, the broker and HTTP.
+    websocket: z
+      .object({ max_connections: z.number().int().positive().nullable().default(null) })
+      .loose()
+      .prefault({}),
     amqp,
     smtp,
     default_token_lifetime: z.number().int().positive().default(7200),

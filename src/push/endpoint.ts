@@ -36,7 +36,13 @@ function socketOf(ws: uWS.WebSocket<UserData>): Socket {
  * Serves the wazo-websocketd protocol on the REST listener (uWS). The upgrade always completes: every
  * refusal is a close code after it (clients recognise a bad token only by 4002), never an HTTP error.
  */
-export function mountPushEndpoint(app: uWS.TemplatedApp, deps: ConnectionDependencies): void {
+export function mountPushEndpoint(
+  app: uWS.TemplatedApp,
+  deps: ConnectionDependencies,
+  capacity = Number.POSITIVE_INFINITY,
+): void {
+  let open = 0;
+  let lastWarning = 0;
   const behavior: uWS.WebSocketBehavior<UserData> = {
     compression: uWS.DISABLED,
     // Bigger than the protocol's limit, so that a message just over it gets its 1009 rather than a cut.
@@ -46,6 +52,15 @@ export function mountPushEndpoint(app: uWS.TemplatedApp, deps: ConnectionDepende
     sendPingsAutomatically: true,
     maxBackpressure: 16 * 1024 * 1024,
     upgrade(res, req, context) {
+      if (open >= capacity) {
+        // Full: refusing here keeps descriptors for the database; clients retry with backoff.
+        if (Date.now() - lastWarning > 60_000) {
+          lastWarning = Date.now();
+          deps.log.warn({ open, capacity }, 'websocket: connection limit reached; refusing new ones');
+        }
+        res.cork(() => res.writeStatus('503 Service Unavailable').end());
+        return;
+      }
       const handshake = readHandshake(req.getQuery() ?? '', req.getHeader('x-auth-token'));
       // No subprotocol is ever negotiated (websocket.md §1).
       res.upgrade<UserData>(
@@ -57,6 +72,7 @@ export function mountPushEndpoint(app: uWS.TemplatedApp, deps: ConnectionDepende
       );
     },
     open(ws) {
+      open++;
       const data = ws.getUserData();
       data.connection = new PushConnection(socketOf(ws), deps);
       data.connection.open(data.handshake);
@@ -67,6 +83,7 @@ export function mountPushEndpoint(app: uWS.TemplatedApp, deps: ConnectionDepende
       connection.receive(isBinary ? null : decoder.decode(message));
     },
     close(ws) {
+      open--;
       const data = ws.getUserData();
       data.closed = true;
       data.connection?.gone();

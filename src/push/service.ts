@@ -2,6 +2,7 @@ import type uWS from 'uWebSockets.js';
 import type { EventMessage } from '../bus/message.js';
 import type { Logger } from '../log/logger.js';
 import type { TokenService } from '../tokens/service.js';
+import { connectionCapacity } from './capacity.js';
 import { mountPushEndpoint } from './endpoint.js';
 import { CLOSE } from './frames.js';
 import { PushHub } from './hub.js';
@@ -13,6 +14,8 @@ export interface PushOptions {
   originUuid: string;
   /** `token_cleanup_interval`: how long before its expiry a connection's token is announced. */
   leadSeconds: number;
+  /** `websocket.max_connections` (null: from the open-files limit). */
+  maxConnections: number | null;
   log: Logger;
 }
 
@@ -37,14 +40,18 @@ export class PushService {
 
   mount(app: uWS.TemplatedApp): void {
     const { tokens, masterTenantUuid, originUuid, log } = this.options;
-    mountPushEndpoint(app, {
-      findToken: (token) => tokens.find(token),
-      hub: this.hub,
-      watch: this.watch,
-      masterTenantUuid,
-      originUuid,
-      log: log.child({ component: 'websocket' }),
-    });
+    mountPushEndpoint(
+      app,
+      {
+        findToken: (token) => tokens.find(token),
+        hub: this.hub,
+        watch: this.watch,
+        masterTenantUuid,
+        originUuid,
+        log: log.child({ component: 'websocket' }),
+      },
+      connectionCapacity(this.options.maxConnections),
+    );
   }
 
   /** Committed events, for the connections that may see them. */
