@@ -35,6 +35,10 @@ export interface LoadOptions {
   /** Pipelining keeps the load generator (one Node process) from being the bottleneck. */
   pipelining?: number;
   durationS?: number;
+  /** Per-request bodies and headers (autocannon's `requests`), e.g. one credential per connection. */
+  requests?: autocannon.Request[];
+  /** Requests per second across all connections; unset: as fast as the server answers. */
+  overallRate?: number;
 }
 
 export interface LoadFigures {
@@ -56,6 +60,8 @@ export async function load(target: Target, path: string, options: LoadOptions = 
     connections: options.connections ?? 50,
     pipelining: options.pipelining ?? 10,
     duration: options.durationS ?? Number(process.env.BENCH_DURATION ?? 5),
+    ...(options.requests ? { requests: options.requests } : {}),
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
   });
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(`${target.name} ${method} ${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
@@ -71,4 +77,12 @@ export async function load(target: Target, path: string, options: LoadOptions = 
 
 export function stopTargets(...targets: Target[]): void {
   for (const target of targets) target.child.kill('SIGTERM');
+}
+
+/** Stops a target and waits for its exit (a `--cpu-prof` profile is written on the way out). */
+export async function stopTargetAndWait(target: Target): Promise<void> {
+  if (target.child.exitCode !== null || target.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => target.child.once('exit', resolve));
+  target.child.kill('SIGTERM');
+  await exited;
 }

@@ -36,26 +36,53 @@ export class Outbox {
 
   /** Runs `work` in one transaction of its own; what it emits is committed with it. */
   async transaction<T>(work: (em: SqlEntityManager, emit: Emit) => Promise<T>): Promise<T> {
-    let stored = false;
-    const local: EventMessage[] = [];
-    const result = await this.orm.em.fork().transactional((em) =>
-      work(em, (...events) => {
-        for (const event of events) {
-          const message = envelope(event, this.options.originUuid);
-          if (this.options.toBroker) {
-            em.create(OutboxEntry, {
-              routingKey: message.routingKey,
-              headers: JSON.stringify(message.headers),
-              body: message.body,
-            });
-            stored = true;
-          }
-          if (!event.busOnly) local.push(message);
-        }
-      }),
-    );
-    if (stored) this.options.stored?.();
-    if (local.length > 0) this.options.committed?.(local);
+    const staged = new StagedEvents(this.options);
+    const result = await this.orm.em.fork().transactional(async (em) => {
+      const value = await work(em, (...events) => staged.add(events));
+      // One statement for the events of a whole batch of logins, rather than one entity each to flush.
+      if (staged.rows.length > 0) await em.insertMany<OutboxEntry>(OutboxEntry, staged.rows);
+      return value;
+    });
+    staged.committed();
     return result;
+  }
+
+  /**
+   * For a change the caller commits itself, together with the returned rows (a single PostgreSQL
+   * statement commits alone, atomically, in one round trip): call `committed()` once it is.
+   */
+  stage(events: readonly BusEvent[]): StagedEvents {
+    const staged = new StagedEvents(this.options);
+    staged.add(events);
+    return staged;
+  }
+}
+
+/** Events waiting for the commit of their change. */
+export class StagedEvents {
+  /** What goes to `auth_bus_outbox` with the change: nothing without a broker. */
+  readonly rows: Omit<OutboxEntry, 'id'>[] = [];
+  private readonly local: EventMessage[] = [];
+
+  constructor(private readonly options: OutboxOptions) {}
+
+  add(events: readonly BusEvent[]): void {
+    for (const event of events) {
+      const message = envelope(event, this.options.originUuid);
+      if (this.options.toBroker) {
+        this.rows.push({
+          routingKey: message.routingKey,
+          headers: JSON.stringify(message.headers),
+          body: message.body,
+        });
+      }
+      if (!event.busOnly) this.local.push(message);
+    }
+  }
+
+  /** Wakes the relay and hands the events to this process's subscribers. */
+  committed(): void {
+    if (this.rows.length > 0) this.options.stored?.();
+    if (this.local.length > 0) this.options.committed?.(this.local);
   }
 }

@@ -1,7 +1,8 @@
 import { refreshTokenCreated, refreshTokenDeleted } from '../bus/events.js';
 import type { Outbox } from '../bus/outbox.js';
-import { type JsonObject, RefreshToken, Token } from '../entities/index.js';
+import { type JsonObject, RefreshToken, Token, type UserPurpose } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
+import { Batcher } from './batching.js';
 
 export interface NewRefreshToken {
   clientId: string;
@@ -16,11 +17,32 @@ export interface NewRefreshToken {
   tenantUuid: string;
 }
 
+/** A refresh token presented at a login, with what issuing a token needs of its owner. */
+export interface LoginRefreshToken {
+  uuid: string;
+  login: string | null;
+  metadata: JsonObject;
+  user: { uuid: string; purpose: UserPurpose; tenantUuid: string } | null;
+}
+
+interface LoginRow {
+  uuid: string;
+  client_id: string | null;
+  login: string | null;
+  metadata: JsonObject | string;
+  user_uuid: string | null;
+  purpose: UserPurpose | null;
+  tenant_uuid: string | null;
+}
+
 /**
  * `auth_refresh_token`: at most one per (user, client_id); it never expires. Creations and deletions
  * commit their bus events with them (bus-events.md §3).
  */
 export class RefreshTokenRepository {
+  /** The refresh tokens of concurrent logins, with their owners, in one query. */
+  private readonly logins = new Batcher<string, LoginRow | undefined>((uuids) => this.loginBatch(uuids));
+
   constructor(
     private readonly orm: Database,
     private readonly outbox: Outbox,
@@ -31,8 +53,37 @@ export class RefreshTokenRepository {
   }
 
   /** The refresh token presented at a login, only if it was issued to that client. */
-  async findForLogin(uuid: string, clientId: string): Promise<RefreshToken | null> {
-    return this.orm.em.fork().findOne(RefreshToken, { uuid, clientId }, { populate: ['user'] });
+  async findForLogin(uuid: string, clientId: string): Promise<LoginRefreshToken | null> {
+    const row = await this.logins.submit(uuid);
+    if (row?.client_id !== clientId) return null;
+    return {
+      uuid: row.uuid,
+      login: row.login,
+      // SQLite hands JSON columns over as text.
+      metadata: typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata,
+      user:
+        row.user_uuid && row.purpose && row.tenant_uuid
+          ? { uuid: row.user_uuid, purpose: row.purpose, tenantUuid: row.tenant_uuid }
+          : null,
+    };
+  }
+
+  private async loginBatch(uuids: string[]): Promise<(LoginRow | undefined)[]> {
+    const rows: LoginRow[] = await this.orm.em
+      .getKnex()('auth_refresh_token as rt')
+      .leftJoin('auth_user as u', 'u.uuid', 'rt.user_uuid')
+      .select(
+        'rt.uuid',
+        'rt.client_id',
+        'rt.login',
+        'rt.metadata',
+        'rt.user_uuid',
+        'u.purpose',
+        'u.tenant_uuid',
+      )
+      .whereIn('rt.uuid', [...new Set(uuids)]);
+    const found = new Map(rows.map((row) => [row.uuid, row]));
+    return uuids.map((uuid) => found.get(uuid));
   }
 
   async mobileOf(userUuid: string): Promise<RefreshToken[]> {

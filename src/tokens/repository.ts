@@ -9,6 +9,7 @@ import type { Outbox } from '../bus/outbox.js';
 import { type JsonObject, Session, Token } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import type { Json } from '../http/errors.js';
+import { Batcher, Failed } from './batching.js';
 import type { TokenRecord } from './record.js';
 
 function toRecord(row: Token): TokenRecord {
@@ -41,39 +42,142 @@ function announced(
   });
 }
 
+/** `values (?, ?), (?, ?)…` for `rows`, their values appended to `params` in the same order. */
+function valuesOf(rows: unknown[][], params: unknown[]): string {
+  const tuples = rows.map((row) => {
+    params.push(...row);
+    return `(${row.map(() => '?').join(', ')})`;
+  });
+  return `values ${tuples.join(', ')}`;
+}
+
 /**
  * The durable record of tokens and their sessions (`auth_token`, `auth_session`). Session events are
  * committed with the rows they describe (bus-events.md §3).
  */
 export class TokenRepository {
+  /**
+   * Group commit: the tokens of concurrent logins (of different users: a user's logins come one at a
+   * time from its actor) are written by one transaction, each caller answered after its commit.
+   */
+  private readonly inserts = new Batcher<TokenRecord, void>((records) => this.insertBatch(records));
+  /** The session counts of the users whose logins are being issued, in one query. */
+  private readonly counts = new Batcher<string, number>((authIds) => this.countBatch(authIds));
+
+  /** PostgreSQL commits a lone statement by itself: a batch is then written in one round trip. */
+  private readonly oneStatement: boolean;
+
   constructor(
     private readonly orm: Database,
     private readonly outbox: Outbox,
-  ) {}
+  ) {
+    this.oneStatement = /^postgres/i.test(orm.config.get('clientUrl') ?? '');
+  }
 
-  /** Writes the session and its token in one transaction (times already truncated: `asStored`). */
-  async insert(record: TokenRecord): Promise<void> {
+  /**
+   * Writes the session and its token, with its `auth_session_created`, durably: resolves once committed
+   * (times already truncated: `asStored`).
+   */
+  insert(record: TokenRecord): Promise<void> {
+    return this.inserts.submit(record);
+  }
+
+  private async insertBatch(records: TokenRecord[]): Promise<(undefined | Failed)[]> {
+    try {
+      await this.write(records);
+      return records.map(() => undefined);
+    } catch (error) {
+      if (records.length === 1) return [new Failed(error)];
+      // One row the database refuses (its tenant or refresh token deleted meanwhile) fails its own login
+      // only: each is tried again in a transaction of its own.
+      return Promise.all(
+        records.map((record) =>
+          this.write([record]).then(
+            () => undefined,
+            (alone) => new Failed(alone),
+          ),
+        ),
+      );
+    }
+  }
+
+  private write(records: TokenRecord[]): Promise<void> {
+    return this.oneStatement ? this.writeStatement(records) : this.writeTransaction(records);
+  }
+
+  /**
+   * Sessions, tokens and events in one statement, committed alone (atomic, durable when it returns): a
+   * transaction would cost three more round trips.
+   */
+  private async writeStatement(records: TokenRecord[]): Promise<void> {
+    const staged = this.outbox.stage(records.map(sessionCreated));
+    const params: unknown[] = [];
+    const sessions = valuesOf(
+      records.map((record) => [record.sessionUuid, record.sessionTenantUuid, record.mobile]),
+      params,
+    );
+    const events =
+      staged.rows.length === 0
+        ? ''
+        : `, events as (insert into auth_bus_outbox (routing_key, headers, body) ${valuesOf(
+            staged.rows.map((row) => [row.routingKey, row.headers, row.body]),
+            params,
+          )})`;
+    const tokens = valuesOf(
+      records.map((record) => [
+        record.token,
+        record.sessionUuid,
+        record.authId,
+        record.pbxUserUuid,
+        record.xivoUuid,
+        record.issuedT,
+        record.expireT,
+        JSON.stringify(record.metadata),
+        record.userAgent,
+        record.remoteAddr,
+        JSON.stringify(record.acl),
+        record.refreshTokenUuid,
+      ]),
+      params,
+    );
+    await this.orm.em.getConnection().execute(
+      `with sessions as (insert into auth_session (uuid, tenant_uuid, mobile) ${sessions})${events}
+       insert into auth_token (uuid, session_uuid, auth_id, pbx_user_uuid, xivo_uuid, issued_t, expire_t,
+         metadata, user_agent, remote_addr, acl, refresh_token_uuid) ${tokens}`,
+      params,
+      'run',
+    );
+    staged.committed();
+  }
+
+  private async writeTransaction(records: TokenRecord[]): Promise<void> {
     await this.outbox.transaction(async (em, emit) => {
-      const session = em.create(Session, {
-        uuid: record.sessionUuid,
-        tenant: record.sessionTenantUuid,
-        mobile: record.mobile,
-      });
-      em.create(Token, {
-        uuid: record.token,
-        session,
-        authId: record.authId,
-        pbxUserUuid: record.pbxUserUuid,
-        xivoUuid: record.xivoUuid,
-        issuedT: record.issuedT,
-        expireT: record.expireT,
-        metadata: record.metadata as JsonObject,
-        userAgent: record.userAgent,
-        remoteAddr: record.remoteAddr,
-        acl: [...record.acl],
-        refreshToken: record.refreshTokenUuid,
-      });
-      emit(sessionCreated(record));
+      await em.insertMany(
+        Session,
+        records.map((record) => ({
+          uuid: record.sessionUuid,
+          tenant: record.sessionTenantUuid,
+          mobile: record.mobile,
+        })),
+      );
+      await em.insertMany(
+        Token,
+        records.map((record) => ({
+          uuid: record.token,
+          session: record.sessionUuid,
+          authId: record.authId,
+          pbxUserUuid: record.pbxUserUuid,
+          xivoUuid: record.xivoUuid,
+          issuedT: record.issuedT,
+          expireT: record.expireT,
+          metadata: record.metadata as JsonObject,
+          userAgent: record.userAgent,
+          remoteAddr: record.remoteAddr,
+          acl: [...record.acl],
+          refreshToken: record.refreshTokenUuid,
+        })),
+      );
+      emit(...records.map(sessionCreated));
     });
   }
 
@@ -161,7 +265,19 @@ export class TokenRepository {
   }
 
   /** Sessions of a user, counted through their tokens' `auth_id` (tokens.md §3.2); expired ones count. */
-  async countUserSessions(authId: string): Promise<number> {
-    return this.orm.em.fork().count(Token, { authId });
+  countUserSessions(authId: string): Promise<number> {
+    return this.counts.submit(authId);
+  }
+
+  private async countBatch(authIds: string[]): Promise<number[]> {
+    const rows: { auth_id: string; sessions: number | string }[] = await this.orm.em
+      .getKnex()('auth_token')
+      .select('auth_id')
+      .count({ sessions: '*' })
+      .whereIn('auth_id', [...new Set(authIds)])
+      .groupBy('auth_id');
+    // PostgreSQL answers a bigint count as text.
+    const counted = new Map(rows.map((row) => [row.auth_id, Number(row.sessions)]));
+    return authIds.map((authId) => counted.get(authId) ?? 0);
   }
 }
