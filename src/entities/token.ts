@@ -64,7 +64,8 @@ export const Token = new EntitySchema<Token>({
       deleteRule: 'cascade',
       index: 'auth_token__idx__session_uuid',
     },
-    authId: { type: 'text', fieldName: 'auth_id' },
+    // Counted at every login (the session limit) and listed per user: not a scan of every token.
+    authId: { type: 'text', fieldName: 'auth_id', index: 'auth_token__idx__auth_id' },
     pbxUserUuid: { type: 'string', length: 36, fieldName: 'pbx_user_uuid', nullable: true },
     xivoUuid: { type: 'string', length: 38, fieldName: 'xivo_uuid', nullable: true },
     issuedT: { type: 'integer', fieldName: 'issued_t', nullable: true },
@@ -78,6 +79,7 @@ export const Token = new EntitySchema<Token>({
       entity: 'RefreshToken',
       fieldName: 'refresh_token_uuid',
       nullable: true,
+      index: 'auth_token_refresh_token_uuid_index',
       deleteRule: 'set null',
     },
   },

@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261129000000_initial } from './Migration20261129000000_initial.js';
 import { Migration20261129120000_bus_outbox } from './Migration20261129120000_bus_outbox.js';
+import { Migration20261129180000_token_indexes } from './Migration20261129180000_token_indexes.js';
 
 /**
  * SQLite migrations, oldest first. The names are what `wazo_auth_migrations` records: never rename one.
@@ -8,4 +9,5 @@ import { Migration20261129120000_bus_outbox } from './Migration20261129120000_bu
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261129000000_initial', class: Migration20261129000000_initial },
   { name: 'Migration20261129120000_bus_outbox', class: Migration20261129120000_bus_outbox },
+  { name: 'Migration20261129180000_token_indexes', class: Migration20261129180000_token_indexes },
 ];
