@@ -12,10 +12,17 @@ export interface BulkToken {
 }
 
 export interface BulkTokenOptions {
-  acl: string[];
+  /** One ACL for every token, or the ACL of the token at `index`. */
+  acl: string[] | ((index: number) => string[]);
   /** `master`: every token in the master tenant; `sub`: in one sub-tenant created for them. */
   tenant: 'master' | 'sub';
+  /** Where each login came from; by default every token has the same, which flatters a memory figure. */
+  client?: (index: number) => { remoteAddr: string; userAgent: string };
+  /** The platform's uuid, as logins write it into the token and its metadata; null by default. */
+  xivoUuid?: string;
 }
+
+const SAME_CLIENT = { remoteAddr: '127.0.0.1', userAgent: 'websocket.bench' };
 
 /** Rows per INSERT: well under SQLite's limit on bound variables per statement. */
 const ROWS_PER_STATEMENT = 500;
@@ -54,12 +61,12 @@ export async function insertTokens(
         );
         await em.insertMany(
           Token,
-          chunk.map((t) => ({
+          chunk.map((t, offset) => ({
             uuid: t.token,
             session: t.sessionUuid,
             authId: t.userUuid,
             pbxUserUuid: t.userUuid,
-            xivoUuid: null,
+            xivoUuid: options.xivoUuid ?? null,
             issuedT: now,
             expireT: t.expireT,
             // What a `wazo_user` login writes (tokens.md §2.1).
@@ -68,12 +75,11 @@ export async function insertTokens(
               tenant_uuid: tenant,
               auth_id: t.userUuid,
               pbx_user_uuid: t.userUuid,
-              xivo_uuid: null,
+              xivo_uuid: options.xivoUuid ?? null,
               purpose: 'user',
             },
-            userAgent: 'websocket.bench',
-            remoteAddr: '127.0.0.1',
-            acl: options.acl,
+            ...(options.client?.(start + offset) ?? SAME_CLIENT),
+            acl: typeof options.acl === 'function' ? options.acl(start + offset) : options.acl,
             refreshToken: null,
           })),
         );

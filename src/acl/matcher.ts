@@ -1,26 +1,122 @@
-import { type AclContext, EntryCompiler, type EntryTest } from './compile.js';
+import { type AclContext, type ContextualTest, clearTemplateCache, entryShape, occursAt } from './compile.js';
 
-/**
- * The compiled entries of one polarity, grouped by kind so that the cheapest tests run first and
- * literal entries cost one hash lookup however many there are.
- */
-class EntryGroup {
-  private readonly literals = new Set<string>();
-  private readonly prefixes: string[] = [];
-  private readonly regexes: RegExp[] = [];
+/** The non-literal entries of a group that may match a required access starting with a given character. */
+class Bucket {
+  readonly prefixes: string[] = [];
+  readonly contextual: ContextualTest[] = [];
+  readonly regexes: RegExp[] = [];
 
-  add(test: EntryTest): void {
-    if (test.kind === 'literal') this.literals.add(test.value);
-    else if (test.kind === 'prefix') this.prefixes.push(test.value);
-    else this.regexes.push(test.regex);
-  }
-
-  matches(required: string): boolean {
-    if (this.literals.has(required)) return true;
-    for (const prefix of this.prefixes) if (required.startsWith(prefix)) return true;
+  matches(required: string, authId: string | null | undefined, sessionUuid: string | null | undefined) {
+    for (const prefix of this.prefixes) if (occursAt(required, prefix, 0)) return true;
+    for (const test of this.contextual) if (test.matches(required, authId, sessionUuid)) return true;
     for (const regex of this.regexes) if (regex.test(required)) return true;
     return false;
   }
+}
+
+/** Buckets are kept for these first characters (ASCII, where entries start); others go with `anyFirst`. */
+const INDEXED_CHARS = 128;
+const RESERVED_FIRST_SEGMENT = /^(?:me|my_session|edit)(?:\.|$)/;
+
+/**
+ * The first character every access the entry matches starts with, when there is one (a literal first
+ * character of a segment that is not reserved), else -1.
+ */
+function firstChar(body: string): number {
+  const code = body.charCodeAt(0);
+  if (Number.isNaN(code) || body[0] === '*' || body[0] === '#' || code >= INDEXED_CHARS) return -1;
+  return RESERVED_FIRST_SEGMENT.test(body) ? -1 : code;
+}
+
+/**
+ * The compiled entries of one polarity, grouped so that the cheapest tests run first and few run at
+ * all: literal entries cost one hash lookup however many there are, and the others are only tried when
+ * their first character is the required access's (`auth.…` entries are not tried on `confd.…`).
+ * Entries with `me` / `my_session` are tested with the token's values, without a regex of their own.
+ */
+class EntryGroup {
+  private readonly literals = new Set<string>();
+  private readonly byFirst: (Bucket | undefined)[] = new Array(INDEXED_CHARS).fill(undefined);
+  private readonly anyFirst = new Bucket();
+
+  add(body: string): void {
+    const shape = entryShape(body);
+    if ('test' in shape && shape.test.kind === 'literal') {
+      this.literals.add(shape.test.value);
+      return;
+    }
+    const first = firstChar(body);
+    let bucket = this.anyFirst;
+    if (first !== -1) {
+      bucket = this.byFirst[first] ?? new Bucket();
+      this.byFirst[first] = bucket;
+    }
+    if ('pattern' in shape) bucket.contextual.push(shape.pattern);
+    else if (shape.test.kind === 'prefix') bucket.prefixes.push(shape.test.value);
+    else if (shape.test.kind === 'regex') bucket.regexes.push(shape.test.regex);
+  }
+
+  matches(required: string, authId: string | null | undefined, sessionUuid: string | null | undefined) {
+    if (this.literals.has(required)) return true;
+    const first = required.charCodeAt(0);
+    const bucket = first < INDEXED_CHARS ? this.byFirst[first] : undefined;
+    return (
+      bucket?.matches(required, authId, sessionUuid) || this.anyFirst.matches(required, authId, sessionUuid)
+    );
+  }
+}
+
+/**
+ * One ACL compiled independently of any token, and shared by every token granted the same entries (the
+ * users of one policy): a token keeps only a reference to it, plus its own `me` and `my_session`.
+ */
+export class CompiledAcl {
+  /** The entries, frozen: tokens hold this array as their ACL rather than a copy each. */
+  readonly entries: readonly string[];
+  private readonly positive = new EntryGroup();
+  /** Null without negative entries, the common case: nothing to rule out. */
+  private readonly negative: EntryGroup | null = null;
+
+  constructor(acl: readonly string[]) {
+    this.entries = Object.freeze([...acl]);
+    for (const entry of acl) {
+      if (entry.startsWith('!')) {
+        this.negative ??= new EntryGroup();
+        this.negative.add(entry.slice(1));
+      } else {
+        this.positive.add(entry);
+      }
+    }
+  }
+
+  allows(required: string, authId: string | null | undefined, sessionUuid: string | null | undefined) {
+    return (
+      !this.negative?.matches(required, authId, sessionUuid) &&
+      this.positive.matches(required, authId, sessionUuid)
+    );
+  }
+}
+
+/** Bounded like the template cache, and for the same reason: ACLs are policies' entries, a few hundred. */
+const ACL_CACHE_LIMIT = 2000;
+const compiledAcls = new Map<string, CompiledAcl>();
+
+/** The shared compilation of `acl`, by content (entry order included: it is the token's read-back). */
+export function compileAcl(acl: readonly string[]): CompiledAcl {
+  const key = JSON.stringify(acl);
+  let compiled = compiledAcls.get(key);
+  if (compiled === undefined) {
+    compiled = new CompiledAcl(acl);
+    if (compiledAcls.size >= ACL_CACHE_LIMIT) compiledAcls.clear();
+    compiledAcls.set(key, compiled);
+  }
+  return compiled;
+}
+
+/** For tests and benchmarks: forget every cached template and compiled ACL. */
+export function clearCompileCache(): void {
+  clearTemplateCache();
+  compiledAcls.clear();
 }
 
 /**
@@ -28,15 +124,14 @@ class EntryGroup {
  * Entry order is irrelevant: any matching negative entry denies.
  */
 export class AclMatcher {
-  private readonly positive = new EntryGroup();
-  private readonly negative = new EntryGroup();
+  private readonly acl: CompiledAcl;
+  private readonly authId: string | null | undefined;
+  private readonly sessionUuid: string | null | undefined;
 
-  constructor(acl: readonly string[], ctx: AclContext = {}) {
-    const compiler = new EntryCompiler(ctx);
-    for (const entry of acl) {
-      const compiled = compiler.compile(entry);
-      (compiled.negative ? this.negative : this.positive).add(compiled.test);
-    }
+  constructor(acl: readonly string[] | CompiledAcl, ctx: AclContext = {}) {
+    this.acl = acl instanceof CompiledAcl ? acl : compileAcl(acl);
+    this.authId = ctx.authId;
+    this.sessionUuid = ctx.sessionUuid;
   }
 
   /**
@@ -45,7 +140,7 @@ export class AclMatcher {
    */
   allows(required: string | undefined | null): boolean {
     if (required === undefined || required === null) return true;
-    return !this.negative.matches(required) && this.positive.matches(required);
+    return this.acl.allows(required, this.authId, this.sessionUuid);
   }
 
   /** Escalation guard (acl.md §4): adding a restriction is free, adding a grant needs that grant. */

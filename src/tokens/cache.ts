@@ -1,4 +1,5 @@
-import { LiveToken, type TokenRecord } from './record.js';
+import { compileAcl } from '../acl/index.js';
+import { compactRecord, LiveToken, ReadBackShelf, StringPool, type TokenRecord } from './record.js';
 import type { TokenRepository } from './repository.js';
 
 /**
@@ -8,7 +9,7 @@ import type { TokenRepository } from './repository.js';
  * when idle or expired.
  */
 export class TokenCache {
-  private readonly live = new Map<string, { token: LiveToken; lastUsed: number }>();
+  private readonly live = new Map<string, LiveToken>();
   private readonly loading = new Map<string, Promise<LiveToken | null>>();
   /**
    * Tokens revoked recently. A load that started before a revocation may finish after it: its result is
@@ -17,6 +18,10 @@ export class TokenCache {
   private readonly revoked = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly revocationListeners: ((token: string) => void)[] = [];
+  private readonly strings = new StringPool();
+  private readonly readBacks = new ReadBackShelf();
+  /** Origin of the tokens' `lastUsed`, in whole seconds from here. */
+  private readonly epoch = Date.now();
 
   constructor(
     private readonly repository: TokenRepository,
@@ -28,14 +33,15 @@ export class TokenCache {
 
   /** The token if it is in memory and not expired; never touches the database. */
   peek(token: string): LiveToken | undefined {
-    const entry = this.live.get(token);
-    if (!entry) return undefined;
-    if (entry.token.isExpired()) {
+    const live = this.live.get(token);
+    if (!live) return undefined;
+    const now = Date.now();
+    if (live.isExpired(now / 1000)) {
       this.live.delete(token);
       return undefined;
     }
-    entry.lastUsed = Date.now();
-    return entry.token;
+    live.lastUsed = this.clock(now);
+    return live;
   }
 
   /** The live token, from memory or else from the database; null when unknown or expired. */
@@ -60,9 +66,15 @@ export class TokenCache {
   }
 
   put(record: TokenRecord): LiveToken {
-    const token = new LiveToken(record);
-    this.live.set(record.token, { token, lastUsed: Date.now() });
+    const acl = compileAcl(record.acl);
+    const token = new LiveToken(compactRecord(record, acl, this.strings), acl, this.readBacks);
+    token.lastUsed = this.clock(Date.now());
+    this.live.set(record.token, token);
     return token;
+  }
+
+  private clock(now: number): number {
+    return Math.floor((now - this.epoch) / 1000);
   }
 
   /** The token is gone from the database (revoked, its session or tenant deleted, purged). */
@@ -91,8 +103,9 @@ export class TokenCache {
 
   private sweep(): void {
     const now = Date.now();
-    for (const [key, entry] of this.live) {
-      if (entry.token.isExpired(now / 1000) || now - entry.lastUsed > this.idleMs) this.live.delete(key);
+    const idleBefore = this.clock(now - this.idleMs);
+    for (const [key, token] of this.live) {
+      if (token.isExpired(now / 1000) || token.lastUsed < idleBefore) this.live.delete(key);
     }
     // A load never takes minutes: older revocation marks have done their job.
     for (const [key, at] of this.revoked) if (now - at > 60_000) this.revoked.delete(key);
@@ -101,5 +114,7 @@ export class TokenCache {
   close(): void {
     clearInterval(this.sweeper);
     this.live.clear();
+    this.readBacks.clear();
+    this.strings.clear();
   }
 }
