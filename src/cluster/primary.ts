@@ -13,8 +13,9 @@ export type WorkerNotice = { kind: 'ready'; index: number; address: ListenAddres
 /** What the primary tells a worker besides forwarded calls. */
 export type PrimaryOrder = { kind: 'shutdown' };
 
-/** Command a worker runs when another worker died (see TokenService). */
+/** Commands of TokenService the primary knows of: after a worker died, and cache evictions. */
 const FORGET_SHARD = 'tokens.forget-shard';
+const EVICT = 'tokens.evict';
 /** Delay before replacing a worker that died, so that a crash loop does not spin. */
 const RESPAWN_DELAY_MS = 500;
 
@@ -70,6 +71,10 @@ export async function startPrimary(config: Config, logger: Logger): Promise<App>
     const slot = slots[index];
     if (!slot) return;
     if (slot.worker && slot.ready) slot.worker.send(message);
+    else if (message.kind === 'call' && message.command === EVICT && message.from >= 0)
+      // A worker being replaced has no cache to clear (its successor starts empty): the revocation need
+      // not wait for it.
+      deliver(message.from, { kind: 'reply', id: message.id, to: message.from, ok: true, value: null });
     else slot.backlog.push(message);
   };
 
