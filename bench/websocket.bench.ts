@@ -13,6 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { insertTokens } from './support/bulk-tokens.js';
+import { residentKiB } from './support/process-memory.js';
 import { watchServerLog } from './support/server-log.js';
 import { startTarget } from './support/targets.js';
 import type { ClientOutcome, ClientSpec, FromWorker, ToWorker } from './support/ws-clients.js';
@@ -78,11 +79,6 @@ function ensureOpenFiles(needed: number): number {
       'here: the server cannot hold every client',
   );
   return room;
-}
-
-function residentKiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]);
 }
 
 /** Unref'd: a deadline that lost its race must not keep the bench alive. */

@@ -1,23 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import WebSocket from 'ws';
+
+export { freePort } from '../../src/net/free-port.js';
 
 /** Resident memory of a process (VmRSS), in KiB. */
 export function residentKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]);
-}
-
-/** A TCP port free right now, for a child's `--inspect=127.0.0.1:PORT`. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

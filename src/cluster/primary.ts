@@ -1,11 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type App, prepareDatabase } from '../app.js';
 import type { Config } from '../config/index.js';
 import { dialectOf } from '../entities/orm.js';
 import type { ListenAddress } from '../http/server.js';
 import type { Logger } from '../log/logger.js';
+import { freePort } from '../net/free-port.js';
 import type { WireMessage } from './peer.js';
 
 /** What a worker tells the primary besides the calls it forwards. */
@@ -18,18 +18,6 @@ const FORGET_SHARD = 'tokens.forget-shard';
 const EVICT = 'tokens.evict';
 /** Delay before replacing a worker that died, so that a crash loop does not spin. */
 const RESPAWN_DELAY_MS = 500;
-
-/** A free TCP port on `host`, for workers that must all bind the same one when port 0 is asked. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Slot {
   worker: Worker | null;

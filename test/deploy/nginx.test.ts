@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import WebSocket from 'ws';
+import { freePort } from '../../src/net/free-port.js';
 import { basic, JSON_HEADERS } from '../helpers/app.js';
 import { sqliteTempUri } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
@@ -13,15 +13,6 @@ import { startServer } from '../helpers/process.js';
 import { selfSignedCertificate } from '../helpers/tls.js';
 
 const SNIPPET = new URL('../../deploy/nginx/wazo-auth-ts.conf', import.meta.url).pathname;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** nginx with the shipped snippet, its three marked values set for this test; stopped at teardown. */
 async function nginx(t: Tap, backendPort: number): Promise<number> {
