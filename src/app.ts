@@ -13,6 +13,7 @@ import type { Config } from './config/index.js';
 import { configRoutes } from './config-api/index.js';
 import { findMasterTenant } from './entities/index.js';
 import { type Database, dialectOf, openDatabase } from './entities/orm.js';
+import { externalAuth as externalAuthSubsystem } from './external-auth/index.js';
 import { groupRoutes } from './groups/routes.js';
 import { HttpServer, type ListenAddress } from './http/server.js';
 import type { Logger } from './log/logger.js';
@@ -190,6 +191,8 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
       refreshTokens,
       platformUuid,
     });
+    const externalAuth = externalAuthSubsystem({ orm, outbox, tokens, hierarchy, config, logger });
+    await externalAuth.start();
     let serving = false;
     const http = new HttpServer({
       config,
@@ -205,6 +208,7 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
         ...sessionRoutes({ orm, tokens, hierarchy }),
         ...tenantRoutes({ orm, outbox, tokens, hierarchy, config, logger }),
         ...configRoutes({ config, logger, tokens, hierarchy, platformUuid, peer }),
+        ...externalAuth.routes,
       ]),
     });
     push.mount(http.uws);
@@ -220,6 +224,7 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
         serving = false;
         cleanup.stop();
         push?.stop();
+        externalAuth.stop();
         await http.close(config.shutdown_timeout * 1000);
         // The last requests' events are sent before the database closes; what cannot be, waits in it.
         await relay?.stop(config.shutdown_timeout * 1000);

@@ -155,3 +155,25 @@ const refreshTokenEvent = (action: 'created' | 'deleted', token: RefreshTokenFac
 
 export const refreshTokenCreated = (token: RefreshTokenFacts) => refreshTokenEvent('created', token);
 export const refreshTokenDeleted = (token: RefreshTokenFacts) => refreshTokenEvent('deleted', token);
+
+/** What happened to a user's external auth data (external-auth.md §8). */
+export type ExternalAuthChange = 'added' | 'updated' | 'deleted' | 'authorized';
+
+const EXTERNAL_AUTH_ROUTING: Record<ExternalAuthChange, string> = {
+  added: 'created',
+  updated: 'updated',
+  deleted: 'deleted',
+  authorized: 'authorized',
+};
+
+/** A user event, reported under the user's tenant. */
+export const externalAuthChanged = (
+  change: ExternalAuthChange,
+  facts: { userUuid: string; tenantUuid: string; type: string },
+): BusEvent => ({
+  name: `auth_user_external_auth_${change}`,
+  routingKey: routingKey`auth.users.${facts.userUuid}.external.${facts.type}.${EXTERNAL_AUTH_ROUTING[change]}`,
+  tenantUuid: facts.tenantUuid,
+  audience: { user: facts.userUuid },
+  data: { user_uuid: facts.userUuid, external_auth_name: facts.type },
+});

@@ -68,6 +68,39 @@ const policyDefinition = z
 
 const groupDefinition = z.object({ policies: z.record(z.string(), z.boolean()).default({}) }).loose();
 
+/**
+ * An OAuth2 provider of the "connect your account" external auth types (external-auth.md §2). Upstream
+ * ships these values only in its packaged config file; here they are defaults. `issuer`, `pkce`,
+ * `token_endpoint_auth_method` and `timeout` are ours.
+ */
+const oauth2Provider = (defaults: {
+  authorization_base_url: string;
+  token_url: string;
+  redirect_uri: string;
+  scope: string[];
+  issuer: string;
+}) =>
+  z
+    .object({
+      authorization_base_url: z.url().default(defaults.authorization_base_url),
+      token_url: z.url().default(defaults.token_url),
+      redirect_uri: z.url().default(defaults.redirect_uri),
+      scope: z.array(z.string().min(1)).default(defaults.scope),
+      // null: no relay; the provider redirects to this server's own `/external/<type>/authorize`.
+      websocket_host: z.string().min(1).nullable().default('wss://oauth.wazo.io'),
+      // ours: the `iss` a provider may add to its redirect (RFC 9207) is checked against it.
+      issuer: z.url().default(defaults.issuer),
+      // ours: off by default, as upstream's authorization URL carries no code challenge.
+      pkce: z.boolean().default(false),
+      token_endpoint_auth_method: z
+        .enum(['client_secret_post', 'client_secret_basic'])
+        .default('client_secret_post'),
+      // ours: seconds a provider has to answer a token request.
+      timeout: z.number().positive().default(10),
+    })
+    .loose()
+    .prefault({});
+
 const idpPlugin = z
   .object({ enabled: z.boolean().default(true), priority: z.number().int().default(0) })
   .loose();
@@ -112,6 +145,30 @@ export const configSchema = z
       saml: { enabled: true, priority: 1 },
       ldap: { enabled: true, priority: 2 },
     }),
+    enabled_external_auth_plugins: z
+      .record(z.string(), z.boolean())
+      .default({ google: true, microsoft: true, mobile: true }),
+    oauth2_synchronization_ws_url_template: z.string().min(1).default('wss://oauth.wazo.io/ws/{state}'),
+    oauth2_synchronization_redirect_url_template: z
+      .string()
+      .min(1)
+      .default('https://oauth.wazo.io/{auth_type}/authorize'),
+    // ours: how long an OAuth2 authorization started by POST /users/{uuid}/external/<type> may take.
+    oauth2_flow_timeout: positiveSeconds.default(900),
+    google: oauth2Provider({
+      authorization_base_url: 'https://accounts.google.com/o/oauth2/v2/auth',
+      token_url: 'https://www.googleapis.com/oauth2/v4/token',
+      redirect_uri: 'https://oauth.wazo.io/google/authorize',
+      scope: ['https://www.googleapis.com/auth/userinfo.profile', 'https://www.googleapis.com/auth/contacts'],
+      issuer: 'https://accounts.google.com',
+    }),
+    microsoft: oauth2Provider({
+      authorization_base_url: 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize',
+      token_url: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
+      redirect_uri: 'https://oauth.wazo.io/microsoft/authorize',
+      scope: ['offline_access', 'Contacts.Read'],
+      issuer: 'https://login.microsoftonline.com',
+    }),
     purpose_metadata_mapping: z
       .record(purpose, z.array(z.string()))
       .default({ user: [], internal: [], external_api: [] }),
@@ -144,3 +201,4 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+export type OAuth2ProviderConfig = Config['google'];

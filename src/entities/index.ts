@@ -1,6 +1,7 @@
 import { ExternalAuthConfig, ExternalAuthType, UserExternalAuth } from './external-auth.js';
 import { Group } from './group.js';
 import { LdapConfig } from './ldap.js';
+import { OAuth2Flow } from './oauth2-flow.js';
 import { OutboxEntry } from './outbox.js';
 import { Access, Policy } from './policy.js';
 import { SamlConfig, SamlSession } from './saml.js';
@@ -12,6 +13,7 @@ import { Email, User } from './user.js';
 export * from './external-auth.js';
 export * from './group.js';
 export * from './ldap.js';
+export * from './oauth2-flow.js';
 export * from './outbox.js';
 export * from './policy.js';
 export * from './saml.js';
@@ -41,4 +43,5 @@ export const entities = [
   LdapConfig,
   Setting,
   OutboxEntry,
+  OAuth2Flow,
 ];

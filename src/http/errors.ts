@@ -207,6 +207,68 @@ export const errors = {
       'tenants',
     ),
 
+  // External auth (external-auth.md §9): the resource is the type name, except for unknown types.
+
+  externalAuthConfigNotDefined: (type: string) =>
+    new ApiError(
+      404,
+      'unknown-config',
+      `Configuration for this external auth type "${type}" is not defined.`,
+      { type },
+      type,
+    ),
+  externalAuthConfigMissing: (type: string) =>
+    new ApiError(
+      404,
+      'unknown-external-auth',
+      `No config found for this external auth type: "${type}"`,
+      { type },
+      type,
+    ),
+  externalAuthMissing: (type: string) =>
+    new ApiError(404, 'unknown-external-auth', `No such external auth: "${type}"`, { type }, type),
+  externalAuthTypeUnknown: (type: string) =>
+    new ApiError(404, 'unknown-external-auth-type', `No such auth type: "${type}"`, { type }, 'external'),
+  externalAuthExists: (type: string) =>
+    conflict(type, { type }, `This external authentication method has already been set: "${type}"`),
+  externalAuthConfigExists: (type: string) =>
+    conflict(type, { type }, `This external authentication config has already been set: "${type}"`),
+
+  // The OAuth2 authorization flow (ours: upstream leaves these to its relay and its logs).
+
+  oauth2UnknownState: (type: string) =>
+    new ApiError(
+      400,
+      'unknown-oauth2-state',
+      'Unknown, expired or already used OAuth2 state: start the authorization again',
+      {},
+      type,
+    ),
+  oauth2Denied: (type: string, error: string, description: string | null) =>
+    new ApiError(
+      400,
+      'oauth2-authorization-denied',
+      `The ${type} authorization was not granted: ${error}`,
+      { error, error_description: description },
+      type,
+    ),
+  oauth2ProviderRefused: (type: string, error: string, description: string | null) =>
+    new ApiError(
+      502,
+      'oauth2-provider-error',
+      `The ${type} token endpoint refused the request: ${error}`,
+      { error, error_description: description },
+      type,
+    ),
+  oauth2ProviderUnreachable: (type: string) =>
+    new ApiError(
+      503,
+      'oauth2-provider-unavailable',
+      `The ${type} token endpoint could not be reached`,
+      {},
+      type,
+    ),
+
   legacy: (status: number, reason: string) => new LegacyError(status, reason),
   authenticationFailed: () => new LegacyError(401, 'Authentication Failed'),
   noSuchToken: () => new LegacyError(404, 'No such token'),

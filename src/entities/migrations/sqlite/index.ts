@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261129000000_initial } from './Migration20261129000000_initial.js';
 import { Migration20261129120000_bus_outbox } from './Migration20261129120000_bus_outbox.js';
 import { Migration20261129180000_token_indexes } from './Migration20261129180000_token_indexes.js';
+import { Migration20261130000000_oauth2_flow } from './Migration20261130000000_oauth2_flow.js';
 
 /**
  * SQLite migrations, oldest first. The names are what `wazo_auth_migrations` records: never rename one.
@@ -10,4 +11,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261129000000_initial', class: Migration20261129000000_initial },
   { name: 'Migration20261129120000_bus_outbox', class: Migration20261129120000_bus_outbox },
   { name: 'Migration20261129180000_token_indexes', class: Migration20261129180000_token_indexes },
+  { name: 'Migration20261130000000_oauth2_flow', class: Migration20261130000000_oauth2_flow },
 ];

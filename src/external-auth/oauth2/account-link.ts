@@ -1,0 +1,155 @@
+import * as client from 'openid-client';
+import { errors, type Json } from '../../http/errors.js';
+import type { Logger } from '../../log/logger.js';
+import type { Blob, ExternalAuthStore } from '../store.js';
+import type { PendingFlows } from './flows.js';
+import type { ClientCredentials, Grant, OAuth2Provider } from './provider.js';
+import type { RelayListeners } from './relay-listener.js';
+
+/** An access token this close to its expiry is refreshed before it is handed out (upstream: 30 s). */
+const REFRESH_MARGIN_S = 30;
+
+/** What `GET /users/{uuid}/external/<type>` shows: never the refresh token. */
+export interface AccessView {
+  access_token: Json;
+  token_expiration: number | null;
+  scope: Json;
+}
+
+const nowS = () => Date.now() / 1000;
+
+/**
+ * "Connect your account" for one OAuth2 type (external-auth.md §4): starts an authorization, completes it
+ * when the provider's redirect comes back (to this server, or through the relay), keeps the user's
+ * provider tokens and refreshes them when read after expiry.
+ */
+export class AccountLink {
+  /** Refreshes in progress, per user: concurrent reads share one (a rotated refresh token works once). */
+  private readonly refreshing = new Map<string, Promise<AccessView>>();
+
+  constructor(
+    private readonly provider: OAuth2Provider,
+    private readonly store: ExternalAuthStore,
+    private readonly flows: PendingFlows,
+    private readonly relay: RelayListeners,
+    private readonly log: Logger,
+  ) {}
+
+  get type(): string {
+    return this.provider.type;
+  }
+
+  /** The tenant's client id and secret: without both, no authorization can be made. */
+  async credentials(tenant: string): Promise<ClientCredentials> {
+    const config = await this.store.config(this.type, tenant);
+    const { client_id: clientId, client_secret: clientSecret } = config;
+    if (typeof clientId !== 'string' || !clientId || typeof clientSecret !== 'string' || !clientSecret) {
+      throw errors.invalidData(
+        this.type,
+        { client_id: { constraint_id: 'required', message: 'Missing data for required field.' } },
+        `The ${this.type} configuration of this tenant needs a client_id and a client_secret`,
+      );
+    }
+    return { clientId, clientSecret };
+  }
+
+  /** A new authorization for the user: the URL to open in a browser and its state. */
+  async start(
+    user: string,
+    tenant: string,
+    credentials: ClientCredentials,
+    requestedScopes: readonly string[],
+  ): Promise<{ authorization_url: string; state: string }> {
+    const settings = this.provider.settings;
+    const scopes = requestedScopes.length > 0 ? requestedScopes : settings.scope;
+    const codeVerifier = settings.pkce ? client.randomPKCECodeVerifier() : null;
+    const state = await this.flows.begin({
+      authType: this.type,
+      userUuid: user,
+      tenantUuid: tenant,
+      scope: scopes.join(' '),
+      codeVerifier,
+    });
+    const url = this.provider.authorizationUrl(credentials, {
+      state,
+      scopes,
+      codeChallenge: codeVerifier === null ? null : await client.calculatePKCECodeChallenge(codeVerifier),
+    });
+    if (settings.websocket_host !== null) {
+      await this.relay.listen(`${settings.websocket_host}/ws/${state}`, this.flows.timeoutMs, (parameters) =>
+        this.complete(parameters).then(() => undefined),
+      );
+    }
+    return { authorization_url: url, state };
+  }
+
+  /**
+   * The provider's redirect: redeems the code of a pending flow and stores the tokens. The flow is spent
+   * whatever happens next; nothing is stored unless the provider granted tokens.
+   */
+  async complete(callback: URLSearchParams): Promise<{ user: string }> {
+    const state = callback.get('state');
+    const flow = state ? await this.flows.take(this.type, state) : null;
+    if (!flow || !state) throw errors.oauth2UnknownState(this.type);
+    const error = callback.get('error');
+    if (error !== null) throw errors.oauth2Denied(this.type, error, callback.get('error_description'));
+    const credentials = await this.credentials(flow.tenantUuid);
+    const grant = await this.provider.redeem(credentials, callback, {
+      state,
+      codeVerifier: flow.codeVerifier,
+    });
+    const change = await this.store.put(
+      flow.userUuid,
+      this.type,
+      tokenData(grant, flow.scope.split(' '), null),
+    );
+    this.log.info({ component: 'oauth2', type: this.type, user: flow.userUuid, change }, 'account connected');
+    return { user: flow.userUuid };
+  }
+
+  /** The user's access token, refreshed first when it expires within 30 s. */
+  async access(user: string, tenant: string): Promise<AccessView> {
+    const data = await this.store.data(user, this.type);
+    const expiration = typeof data.token_expiration === 'number' ? data.token_expiration : null;
+    if (expiration !== null && nowS() + REFRESH_MARGIN_S <= expiration) return view(data);
+    const key = `${user} ${tenant}`;
+    let pending = this.refreshing.get(key);
+    if (!pending) {
+      pending = this.refresh(user, tenant, data).finally(() => this.refreshing.delete(key));
+      this.refreshing.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async refresh(user: string, tenant: string, data: Blob): Promise<AccessView> {
+    const refreshToken = data.refresh_token;
+    if (typeof refreshToken !== 'string' || !refreshToken) {
+      throw errors.oauth2ProviderRefused(this.type, 'invalid_grant', 'no refresh token was granted');
+    }
+    const grant = await this.provider.refresh(await this.credentials(tenant), refreshToken);
+    const previousScope = Array.isArray(data.scope) ? data.scope.map(String) : [];
+    const refreshed = tokenData(grant, previousScope, refreshToken);
+    // Deleted while the provider answered: the deletion stands.
+    if (!(await this.store.replace(user, this.type, refreshed))) throw errors.externalAuthMissing(this.type);
+    return view(refreshed);
+  }
+}
+
+/** The stored data (external-auth.md §4.2): what the provider left unsaid keeps its previous value. */
+function tokenData(grant: Grant, scope: readonly string[], refreshToken: string | null): Blob {
+  return {
+    access_token: grant.accessToken,
+    refresh_token: grant.refreshToken ?? refreshToken,
+    token_expiration: grant.expiresIn === null ? null : nowS() + grant.expiresIn,
+    scope: [...(grant.scope ?? scope)],
+  };
+}
+
+function view(data: Blob): AccessView {
+  const expiration = data.token_expiration;
+  return {
+    access_token: data.access_token ?? null,
+    token_expiration: typeof expiration === 'number' ? Math.trunc(expiration) : null,
+    scope: data.scope ?? [],
+  };
+}
