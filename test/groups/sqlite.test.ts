@@ -1,29 +1,12 @@
 // The group writes on the embedded SQLite database (raw SQL: `on conflict do nothing`, `lower(slug)`,
 // affected-row counts), the dialect the server uses when no PostgreSQL is configured.
 import t from 'tap';
-import { startApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
-import { openDatabase } from '../../src/entities/orm.js';
-import { createLogger } from '../../src/log/logger.js';
-import type { TestApp } from '../helpers/app.js';
+import { startSqliteTestApp } from '../helpers/app.js';
 import { adminCaller, legacyError } from '../helpers/callers.js';
-import { sqliteTempUri } from '../helpers/db.js';
-import { request } from '../helpers/http.js';
-import { LogSink } from '../helpers/server.js';
 import type { GroupBody, GroupList } from './support.js';
 
 t.test('groups on SQLite', async (t) => {
-  const uri = sqliteTempUri();
-  const { config } = loadConfig({ env: { WAZO_AUTH_PORT: '0', WAZO_AUTH_DB_URI: uri }, file: null });
-  const logs = new LogSink();
-  const app = await startApp(config, createLogger({ log_level: 'info', debug: false }, logs));
-  const orm = await openDatabase(uri, { migrate: false });
-  t.teardown(async () => {
-    await app.stop();
-    await orm.close();
-  });
-  const base = `http://127.0.0.1:${app.address.port}`;
-  const server: TestApp = { app, base, orm, uri, logs, call: (req) => request(base, req) };
+  const server = await startSqliteTestApp(t);
   const admin = await adminCaller(server);
 
   const created = await admin.post('/groups', { name: 'Team A!' });
@@ -68,7 +51,7 @@ t.test('groups on SQLite', async (t) => {
   t.equal(mine.total, 1, 'the all-users group');
   t.equal((await admin.delete(`/groups/${group.uuid}`)).status, 204);
   t.notOk(
-    logs.lines.some((line) => line.includes('unhandled error')),
+    server.logs.lines.some((line) => line.includes('unhandled error')),
     'no unexpected error',
   );
 });

@@ -3,7 +3,7 @@ import { type Config, loadConfig } from '../../src/config/index.js';
 import type { Database } from '../../src/entities/orm.js';
 import { openDatabase } from '../../src/entities/orm.js';
 import { createLogger } from '../../src/log/logger.js';
-import { createTestDatabase } from './db.js';
+import { createTestDatabase, sqliteTempUri } from './db.js';
 import { type ClientRequest, type ClientResponse, request } from './http.js';
 import { LogSink } from './server.js';
 
@@ -58,6 +58,22 @@ export async function startTestApp(
   });
   const base = `http://127.0.0.1:${app.address.port}`;
   return { app, base, orm, uri: db.uri, logs, call: (req) => request(base, req) };
+}
+
+/** The whole server on a fresh embedded SQLite file (the zero-setup default), stopped at teardown. */
+export async function startSqliteTestApp(
+  t: { teardown(fn: () => unknown): void },
+  configure: (config: Config) => void = () => {},
+): Promise<TestApp> {
+  const uri = sqliteTempUri();
+  const { app, logs } = await startServer(uri, configure);
+  const orm = await openDatabase(uri, { migrate: false });
+  t.teardown(async () => {
+    await app.stop();
+    await orm.close();
+  });
+  const base = `http://127.0.0.1:${app.address.port}`;
+  return { app, base, orm, uri, logs, call: (req) => request(base, req) };
 }
 
 export const basic = (login: string, password: string) =>
