@@ -83,6 +83,22 @@ const conflict = (
   status = 409,
 ) => new ApiError(status, 'conflict', message, details, resource);
 
+/** An OAuth2 `error` (RFC 6749 §4.1.2.1, §5.2) passed on with its description. */
+const oauth2Refusal = (
+  status: number,
+  errorId: string,
+  message: string,
+  type: string,
+  refusal: { error: string; description: string | null },
+) =>
+  new ApiError(
+    status,
+    errorId,
+    `${message}: ${refusal.error}`,
+    { error: refusal.error, error_description: refusal.description },
+    type,
+  );
+
 export const errors = {
   notFound: () => new NotFoundPage(),
   badRequestBody: () =>
@@ -245,21 +261,15 @@ export const errors = {
       type,
     ),
   oauth2Denied: (type: string, error: string, description: string | null) =>
-    new ApiError(
-      400,
-      'oauth2-authorization-denied',
-      `The ${type} authorization was not granted: ${error}`,
-      { error, error_description: description },
-      type,
-    ),
+    oauth2Refusal(400, 'oauth2-authorization-denied', `The ${type} authorization was not granted`, type, {
+      error,
+      description,
+    }),
   oauth2ProviderRefused: (type: string, error: string, description: string | null) =>
-    new ApiError(
-      502,
-      'oauth2-provider-error',
-      `The ${type} token endpoint refused the request: ${error}`,
-      { error, error_description: description },
-      type,
-    ),
+    oauth2Refusal(502, 'oauth2-provider-error', `The ${type} token endpoint refused the request`, type, {
+      error,
+      description,
+    }),
   oauth2ProviderUnreachable: (type: string) =>
     new ApiError(
       503,

@@ -11,6 +11,7 @@ import { createTenant } from '../helpers/fixtures.js';
 import { createBrowser } from '../helpers/oauth2-browser.js';
 import { startOAuth2Provider } from '../helpers/oauth2-provider.js';
 import { startOAuth2Relay } from '../helpers/oauth2-relay.js';
+import { storedBlobs } from './support.js';
 
 type Started = { authorization_url: string; state: string };
 type Access = { access_token: string; token_expiration: number; scope: string[] };
@@ -69,17 +70,22 @@ t.test('OAuth2 account linking', async (t) => {
   };
   const read = (caller: Caller & { uuid: string }, type: string) =>
     caller.get(`/users/${caller.uuid}/external/${type}`);
-  const stored = async (user: string, type: string) => {
-    const rows = await server.orm.em.fork().execute<{ data: string }[]>(
-      `select "data" from "auth_user_external_auth" "u" join "auth_external_auth_type" "t"
-         on "t"."uuid" = "u"."external_auth_type_uuid" where "u"."user_uuid" = ? and "t"."name" = ?`,
-      [user, type],
-    );
-    return rows[0] ? (JSON.parse(rows[0].data) as Record<string, unknown>) : null;
-  };
+  const stored = async (user: string, type: string) =>
+    ((await storedBlobs(server.orm, user)).find((row) => row.type === type)?.data ?? null) as Record<
+      string,
+      unknown
+    > | null;
   const remember = (data: Record<string, unknown> | null) => {
     for (const key of ['access_token', 'refresh_token'])
       if (typeof data?.[key] === 'string') secrets.add(data[key]);
+  };
+  const whileDown = async (work: () => Promise<void>) => {
+    await provider.stop();
+    try {
+      await work();
+    } finally {
+      await provider.start();
+    }
   };
   /** Runs the browser through the provider; returns the redirect it was sent back with (not followed). */
   const consent = (started: Started, stopAt: string) =>
@@ -209,15 +215,12 @@ t.test('OAuth2 account linking', async (t) => {
     const carol = await userCaller(server, 'carol', acl);
     const started = await start(carol, 'google');
     const back = await consent(started, googleRedirect);
-    await provider.stop();
-    try {
+    await whileDown(async () => {
       const res = await createBrowser().followTo(back);
       t.equal(res.status, 503);
       t.equal(apiError(res).error_id, 'oauth2-provider-unavailable');
       t.equal(await stored(carol.uuid, 'google'), null);
-    } finally {
-      await provider.start();
-    }
+    });
   });
 
   await t.test(

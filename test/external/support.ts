@@ -4,8 +4,7 @@ import type { Test as Tap } from 'tap';
 import type { Config } from '../../src/config/index.js';
 import type { Database } from '../../src/entities/orm.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { adminCaller, apiError, type Caller, unknownError, userCaller } from '../helpers/callers.js';
-import { createTenant, masterUuid } from '../helpers/fixtures.js';
+import { apiError, unknownError, userCaller } from '../helpers/callers.js';
 import type { ClientResponse } from '../helpers/http.js';
 
 export const UNKNOWN = '00000000-0000-4000-8000-000000000000';
@@ -73,22 +72,7 @@ export function expectNoServerError(t: Tap, server: WatchedApp): void {
   });
 }
 
-/** The tenant tree: master → child → grandchild, and master → sibling. */
-export interface Tree {
-  master: string;
-  child: string;
-  grandchild: string;
-  sibling: string;
-}
-
-export async function setUp(server: TestApp): Promise<{ admin: Caller & { uuid: string }; tree: Tree }> {
-  const admin = await adminCaller(server);
-  const master = await masterUuid(server.orm);
-  const child = await createTenant(server.orm, 'child');
-  const grandchild = await createTenant(server.orm, 'grandchild', child);
-  const sibling = await createTenant(server.orm, 'sibling');
-  return { admin, tree: { master, child, grandchild, sibling } };
-}
+export { setUp, type Tree } from '../helpers/tenant-tree.js';
 
 /** A logged-in user of `tenant` (the master tenant by default) with its own ACL. */
 export const loggedIn = (server: TestApp, username: string, acl: string[] = [], tenant?: string) =>
@@ -179,34 +163,33 @@ export function expectStatus<T = unknown>(res: ClientResponse, status: number, w
   return (res.text === '' ? undefined : res.json()) as T;
 }
 
-/** The rows of `auth_external_auth_config`, data parsed, optionally of one tenant. */
-export async function storedConfigs(
+/** Rows of `auth_external_auth_config` (owner: tenant) or `auth_user_external_auth` (owner: user), data parsed. */
+async function storedRows(
   orm: Database,
-  tenant?: string,
-): Promise<{ tenant: string; type: string; data: unknown }[]> {
-  const rows = await orm.em.fork().execute<{ tenant: string; type: string; data: string }[]>(
-    `select c."tenant_uuid" as "tenant", t."name" as "type", c."data" as "data"
-       from "auth_external_auth_config" c join "auth_external_auth_type" t on t."uuid" = c."type_uuid"
-      ${tenant === undefined ? '' : 'where c."tenant_uuid" = ?'}
-      order by t."name", c."tenant_uuid"`,
-    tenant === undefined ? [] : [tenant],
+  table: 'auth_external_auth_config' | 'auth_user_external_auth',
+  owner: { column: string; value?: string },
+): Promise<{ owner: string; type: string; data: unknown }[]> {
+  const typeColumn = table === 'auth_external_auth_config' ? 'type_uuid' : 'external_auth_type_uuid';
+  const rows = await orm.em.fork().execute<{ owner: string; type: string; data: string }[]>(
+    `select r."${owner.column}" as "owner", t."name" as "type", r."data" as "data"
+       from "${table}" r join "auth_external_auth_type" t on t."uuid" = r."${typeColumn}"
+      ${owner.value === undefined ? '' : `where r."${owner.column}" = ?`}
+      order by t."name", r."${owner.column}"`,
+    owner.value === undefined ? [] : [owner.value],
   );
-  return rows.map((row) => ({ tenant: row.tenant, type: row.type, data: JSON.parse(row.data) }));
+  return rows.map((row) => ({ owner: row.owner, type: row.type, data: JSON.parse(row.data) }));
+}
+
+/** The rows of `auth_external_auth_config`, data parsed, optionally of one tenant. */
+export async function storedConfigs(orm: Database, tenant?: string) {
+  const rows = await storedRows(orm, 'auth_external_auth_config', { column: 'tenant_uuid', value: tenant });
+  return rows.map(({ owner, ...row }) => ({ tenant: owner, ...row }));
 }
 
 /** The rows of `auth_user_external_auth`, data parsed, optionally of one user. */
-export async function storedBlobs(
-  orm: Database,
-  user?: string,
-): Promise<{ user: string; type: string; data: unknown }[]> {
-  const rows = await orm.em.fork().execute<{ user: string; type: string; data: string }[]>(
-    `select u."user_uuid" as "user", t."name" as "type", u."data" as "data"
-       from "auth_user_external_auth" u join "auth_external_auth_type" t on t."uuid" = u."external_auth_type_uuid"
-      ${user === undefined ? '' : 'where u."user_uuid" = ?'}
-      order by t."name", u."user_uuid"`,
-    user === undefined ? [] : [user],
-  );
-  return rows.map((row) => ({ user: row.user, type: row.type, data: JSON.parse(row.data) }));
+export async function storedBlobs(orm: Database, user?: string) {
+  const rows = await storedRows(orm, 'auth_user_external_auth', { column: 'user_uuid', value: user });
+  return rows.map(({ owner, ...row }) => ({ user: owner, ...row }));
 }
 
 /** The names in `auth_external_auth_type`, sorted. */

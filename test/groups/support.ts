@@ -1,8 +1,7 @@
 // Shared by the group tests: the group object and the tenant tree they run in.
 import type { Test as Tap } from 'tap';
 import type { TestApp } from '../helpers/app.js';
-import { adminCaller, type Caller } from '../helpers/callers.js';
-import { createTenant, masterUuid } from '../helpers/fixtures.js';
+import type { Caller } from '../helpers/callers.js';
 
 /** A group object as the API answers it (groups.md §1). */
 export type GroupBody = {
@@ -17,22 +16,7 @@ export type GroupList = { total: number; filtered: number; items: GroupBody[] };
 
 export const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
-/** The tenant tree the tests use: master → child → grandchild, and master → sibling. */
-export interface Tree {
-  master: string;
-  child: string;
-  grandchild: string;
-  sibling: string;
-}
-
-export async function setUp(server: TestApp): Promise<{ admin: Caller & { uuid: string }; tree: Tree }> {
-  const admin = await adminCaller(server);
-  const master = await masterUuid(server.orm);
-  const child = await createTenant(server.orm, 'child');
-  const grandchild = await createTenant(server.orm, 'grandchild', child);
-  const sibling = await createTenant(server.orm, 'sibling');
-  return { admin, tree: { master, child, grandchild, sibling } };
-}
+export { setUp, type Tree } from '../helpers/tenant-tree.js';
 
 /** The last subtest of a test: no request of the test ended in an unexpected error (a logged 500). */
 export function expectNoServerError(t: Tap, server: TestApp): void {
