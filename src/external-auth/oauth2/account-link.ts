@@ -110,8 +110,7 @@ export class AccountLink {
   /** The user's access token, refreshed first when it expires within 30 s. */
   async access(user: string, tenant: string): Promise<AccessView> {
     const data = await this.store.data(user, this.type);
-    const expiration = typeof data.token_expiration === 'number' ? data.token_expiration : null;
-    if (expiration !== null && nowS() + REFRESH_MARGIN_S <= expiration) return view(data);
+    if (isFresh(data)) return view(data);
     const key = `${user} ${tenant}`;
     let pending = this.refreshing.get(key);
     if (!pending) {
@@ -126,7 +125,16 @@ export class AccountLink {
     if (typeof refreshToken !== 'string' || !refreshToken) {
       throw errors.oauth2ProviderRefused(this.type, 'invalid_grant', 'no refresh token was granted');
     }
-    const grant = await this.provider.refresh(await this.credentials(tenant), refreshToken);
+    const credentials = await this.credentials(tenant);
+    let grant: Grant;
+    try {
+      grant = await this.provider.refresh(credentials, refreshToken);
+    } catch (error) {
+      // Another process (worker, instance) may have refreshed first, spending a rotating refresh token.
+      const current = await this.store.data(user, this.type);
+      if (current.refresh_token !== refreshToken && isFresh(current)) return view(current);
+      throw error;
+    }
     const previousScope = Array.isArray(data.scope) ? data.scope.map(String) : [];
     const refreshed = tokenData(grant, previousScope, refreshToken);
     // Deleted while the provider answered: the deletion stands.
@@ -143,6 +151,12 @@ function tokenData(grant: Grant, scope: readonly string[], refreshToken: string 
     token_expiration: grant.expiresIn === null ? null : nowS() + grant.expiresIn,
     scope: [...(grant.scope ?? scope)],
   };
+}
+
+/** The access token is good for more than the refresh margin. */
+function isFresh(data: Blob): boolean {
+  const expiration = data.token_expiration;
+  return typeof expiration === 'number' && nowS() + REFRESH_MARGIN_S <= expiration;
 }
 
 function view(data: Blob): AccessView {
