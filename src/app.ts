@@ -16,10 +16,16 @@ import { type Database, dialectOf, openDatabase } from './entities/orm.js';
 import { externalAuth as externalAuthSubsystem } from './external-auth/index.js';
 import { groupRoutes } from './groups/routes.js';
 import { HttpServer, type ListenAddress } from './http/server.js';
+import type { LoginMethod } from './idp/method.js';
+import { NativeLoginMethod } from './idp/native.js';
+import { LoginMethods } from './idp/registry.js';
+import { idpRoutes } from './idp/routes.js';
+import { LdapLoginMethod, ldapConfigRoutes } from './ldap/index.js';
 import type { Logger } from './log/logger.js';
 import { policyRoutes } from './policies/routes.js';
 import { provision } from './provisioning/index.js';
 import { PushService } from './push/service.js';
+import { Saml, SamlLoginMethod, samlConfigRoutes, samlRoutes } from './saml/index.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { statusRoutes } from './status/routes.js';
 import { TenantHierarchy } from './tenants/hierarchy.js';
@@ -183,10 +189,21 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
       { intervalS: config.token_cleanup_interval, batchSize: config.token_cleanup_batch_size },
       logger,
     );
+    const wazoUsers = new WazoUserBackend(orm);
+    const saml = new Saml({ orm, config, logger, tokens, refreshTokens, hierarchy, users: wazoUsers });
+    saml.start();
+    // A method needs its backend (idp.md §4): ldap the ldap_user one, saml the wazo_user one.
+    const implementations: Record<string, LoginMethod> = {};
+    if (config.enabled_backend_plugins.ldap_user === true) {
+      implementations.ldap = new LdapLoginMethod({ orm, logger });
+    }
+    if (config.enabled_backend_plugins.wazo_user === true) implementations.saml = new SamlLoginMethod(saml);
+    const methods = new LoginMethods(config, implementations, new NativeLoginMethod(wazoUsers), logger);
     login = new LoginService({
       orm,
       config,
-      backend: new WazoUserBackend(orm),
+      backend: wazoUsers,
+      methods,
       tokens,
       refreshTokens,
       platformUuid,
@@ -201,20 +218,35 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
         ...statusRoutes([{ name: 'rest_api', ok: () => serving }]),
         ...backendRoutes(loadedBackends(config)),
         ...tokenRoutes({ orm, tokens, login, hierarchy, defaultExpiration: config.default_token_lifetime }),
-        ...userRoutes({ orm, tokens, hierarchy, idpPlugins: config.idp_plugins }),
+        ...userRoutes({ orm, tokens, hierarchy, authenticationMethods: methods.assignable() }),
         ...policyRoutes({ orm, tokens, hierarchy }),
         ...groupRoutes({ orm, tokens, hierarchy }),
         ...refreshTokenRoutes({ orm, tokens, refreshTokens, hierarchy }),
         ...sessionRoutes({ orm, tokens, hierarchy }),
-        ...tenantRoutes({ orm, outbox, tokens, hierarchy, config, logger }),
+        ...tenantRoutes({
+          orm,
+          outbox,
+          tokens,
+          hierarchy,
+          config,
+          logger,
+          authenticationMethods: methods.assignable(),
+        }),
         ...configRoutes({ config, logger, tokens, hierarchy, platformUuid, peer }),
         ...externalAuth.routes,
+        ...(config.enabled_http_plugins.idp === false ? [] : idpRoutes({ orm, tokens, hierarchy, methods })),
+        ...ldapConfigRoutes({ orm, tokens, hierarchy }, config.enabled_http_plugins.ldap_config !== false),
+        ...samlRoutes(saml),
+        ...samlConfigRoutes(saml),
       ]),
     });
     push.mount(http.uws);
     const address = await http.listen();
     serving = true;
-    if (role.runsCleanup) cleanup.start();
+    if (role.runsCleanup) {
+      cleanup.start();
+      saml.startPurging(config.token_cleanup_interval);
+    }
     const empty = (await countUsers(orm)) === 0;
     return {
       address,
@@ -223,6 +255,7 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
       async stop() {
         serving = false;
         cleanup.stop();
+        saml.stop();
         push?.stop();
         externalAuth.stop();
         await http.close(config.shutdown_timeout * 1000);

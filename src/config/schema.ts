@@ -101,8 +101,25 @@ const oauth2Provider = (defaults: {
     .loose()
     .prefault({});
 
+/**
+ * The SAML service provider (saml.md §1). Missing key or certificate files make SAML login unavailable
+ * (logged at start) rather than stopping the server: upstream's default paths exist only once its
+ * package generated them. `xmlsec_binary`, `xml_files_dir` and `domains` are pysaml2's and accepted unused.
+ */
+const saml = z
+  .object({
+    key_file: z.string().min(1).default('/var/lib/wazo-auth/saml/server.key'),
+    cert_file: z.string().min(1).default('/var/lib/wazo-auth/saml/server.crt'),
+    saml_session_lifetime_seconds: z.number().int().positive().default(604800),
+    saml_login_timeout_seconds: z.number().int().positive().default(600),
+    acs_url_template: z.string().min(1).default('https://{{STACK_URL}}/api/auth/0.1/saml/acs'),
+  })
+  .loose()
+  .prefault({});
+
+// idp.md §4: a plugin whose `enabled` is missing is off, a missing priority counts as 100.
 const idpPlugin = z
-  .object({ enabled: z.boolean().default(true), priority: z.number().int().default(0) })
+  .object({ enabled: z.boolean().default(false), priority: z.number().int().default(100) })
   .loose();
 
 export const configSchema = z
@@ -169,6 +186,7 @@ export const configSchema = z
       scope: ['offline_access', 'Contacts.Read'],
       issuer: 'https://login.microsoftonline.com',
     }),
+    saml,
     purpose_metadata_mapping: z
       .record(purpose, z.array(z.string()))
       .default({ user: [], internal: [], external_api: [] }),

@@ -1,4 +1,4 @@
-import { EntitySchema, type PrimaryKeyProp } from '@mikro-orm/core';
+import { EntitySchema, type OptionalProps, type PrimaryKeyProp } from '@mikro-orm/core';
 import type { Tenant, TenantDomain } from './tenant.js';
 import type { RefreshToken } from './token.js';
 
@@ -21,6 +21,8 @@ export interface SamlConfig {
 export const SamlConfig = new EntitySchema<SamlConfig>({
   name: 'SamlConfig',
   tableName: 'auth_saml_config',
+  // One configuration per tenant (saml.md §2): the primary key alone would allow one per domain.
+  uniques: [{ name: 'auth_saml_config_tenant_uuid_key', properties: ['tenant'] }],
   properties: {
     tenant: { kind: 'm:1', entity: 'Tenant', fieldName: 'tenant_uuid', primary: true, deleteRule: 'cascade' },
     domain: {
@@ -37,9 +39,14 @@ export const SamlConfig = new EntitySchema<SamlConfig>({
   },
 });
 
-/** `auth_saml_session`: a SAML login in progress or completed, until its token is fetched. */
+/**
+ * `auth_saml_session`: a SAML login in progress or completed, until its token is fetched, then until
+ * single logout or the purge. Columns after `refresh_token_uuid` are this implementation's: what logout
+ * needs of the assertion (upstream keeps it in pysaml2's cache) and the one-time use of the session id.
+ */
 export interface SamlSession {
   [PrimaryKeyProp]?: ['requestId', 'sessionId'];
+  [OptionalProps]?: 'used';
   requestId: string;
   sessionId: string;
   redirectUrl: string;
@@ -47,9 +54,20 @@ export interface SamlSession {
   relayState: string;
   login: string | null;
   startTime: Date | null;
+  /** The assertion's NameID value. */
   samlNameId: string | null;
   /** Set to null by the database when the refresh token is deleted. */
   refreshToken: RefreshToken | null;
+  /** The session id was exchanged for a token: it cannot be again. */
+  used: boolean;
+  nameIdFormat: string | null;
+  nameQualifier: string | null;
+  spNameQualifier: string | null;
+  sessionIndex: string | null;
+  /** The IdP that asserted the login, whose SLO endpoint logout targets. */
+  idpEntityId: string | null;
+  /** The ID of the LogoutRequest sent, matched with the LogoutResponse's InResponseTo. */
+  logoutRequestId: string | null;
 }
 
 export const SamlSession = new EntitySchema<SamlSession>({
@@ -77,5 +95,17 @@ export const SamlSession = new EntitySchema<SamlSession>({
       nullable: true,
       deleteRule: 'set null',
     },
+    used: { type: 'boolean', default: false },
+    nameIdFormat: { type: 'text', fieldName: 'name_id_format', nullable: true },
+    nameQualifier: { type: 'text', fieldName: 'name_qualifier', nullable: true },
+    spNameQualifier: { type: 'text', fieldName: 'sp_name_qualifier', nullable: true },
+    sessionIndex: { type: 'text', fieldName: 'session_index', nullable: true },
+    idpEntityId: { type: 'text', fieldName: 'idp_entity_id', nullable: true },
+    logoutRequestId: { type: 'text', fieldName: 'logout_request_id', nullable: true },
   },
+  // The ACS finds its session by RelayState, a token exchange by session id.
+  indexes: [
+    { name: 'auth_saml_session__idx__relay_state', properties: ['relayState'] },
+    { name: 'auth_saml_session__idx__session_id', properties: ['sessionId'] },
+  ],
 });

@@ -279,6 +279,31 @@ export const errors = {
       type,
     ),
 
+  // Login methods (idp.md §3).
+
+  unknownIdpType: (type: string) =>
+    new ApiError(404, 'unknown-idp-type', `No such IDP type: "${type}"`, { idp_type: type }, 'idp'),
+  /** A body validated like list parameters (upstream's `InvalidListParamException.from_errors`). */
+  invalidListBody: (details: Record<string, Json>, message: Json) =>
+    new ApiError(400, 'invalid-list-param', message, details, 'users'),
+
+  // SAML (saml.md §2, §4, §5).
+
+  samlConfigurationError: (domain: string) =>
+    new ApiError(
+      500,
+      'configuration-error',
+      'SAML client for domain not found or failed',
+      { domain },
+      'saml',
+    ),
+  /** `error` is upstream's reason text: `Context not found`, `Unexpected error`… */
+  samlProcessingError: (status: number, error: string) =>
+    new ApiError(status, 'processing-error', 'SAML processing failed', { error }, 'saml'),
+  /** The tenant's SAML configuration is missing (404), or an upload is unusable (400, upstream's id). */
+  unknownSamlConfig: (status: number, message: string, details: Record<string, Json> = {}) =>
+    new ApiError(status, 'unknown-saml-config', message, details, 'saml_config'),
+
   legacy: (status: number, reason: string) => new LegacyError(status, reason),
   authenticationFailed: () => new LegacyError(401, 'Authentication Failed'),
   noSuchToken: () => new LegacyError(404, 'No such token'),

@@ -25,6 +25,8 @@ export interface HttpRequest {
   params: Record<string, string>;
   /** The parsed JSON body, for routes that read one. */
   body: Json | undefined;
+  /** The body's bytes, for routes with `rawBody` (an empty buffer when none was sent). */
+  rawBody?: Buffer;
   locals: Partial<RequestLocals>;
 }
 

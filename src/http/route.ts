@@ -16,6 +16,8 @@ export interface Route {
   path: string;
   /** The route reads a JSON body (forced parsing, as upstream). */
   readsBody?: boolean;
+  /** The route reads the body itself (forms, uploads): `request.rawBody` holds its bytes, unparsed. */
+  rawBody?: boolean;
   /** Documentation only: a one-line summary for the API document. */
   summary?: string;
   steps?: readonly Step[];

@@ -157,10 +157,13 @@ export class HttpServer {
     const bodyless = request.method === 'HEAD';
     try {
       const readsBody = match.kind === 'route' && match.route.readsBody === true;
+      const keepsRaw = match.kind === 'route' && match.route.rawBody === true;
       // A body is read (within the limit) even when nobody uses it: answering before the client has sent
       // it makes the client see a reset connection instead of the answer (e.g. a 405 to a DELETE with a body).
       const raw =
-        readsBody || announcesBody(request.headers) ? await this.readBody(exchange, request) : undefined;
+        readsBody || keepsRaw || announcesBody(request.headers)
+          ? await this.readBody(exchange, request)
+          : undefined;
       switch (match.kind) {
         case 'none':
           throw errors.notFound();
@@ -176,6 +179,7 @@ export class HttpServer {
       // upstream reads its JSON in the handler: a bad token is a 401 even when the body is broken too.
       for (const step of route.steps ?? []) await step(request);
       if (readsBody) request.body = parseJsonBody(raw ?? Buffer.alloc(0), request.headers['content-type']);
+      if (keepsRaw) request.rawBody = raw ?? Buffer.alloc(0);
       const response = await route.handle(request);
       exchange.send(response, match.bodyless);
     } catch (error) {

@@ -2,7 +2,6 @@ import { requireAcl } from '../authz/require-acl.js';
 import { scopedSteps } from '../authz/scoped.js';
 import { resolveScopingTenant } from '../authz/scoping-tenant.js';
 import type { Outbox } from '../bus/outbox.js';
-import type { Config } from '../config/index.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
@@ -27,8 +26,10 @@ export interface TenantRouteDependencies {
   outbox: Outbox;
   tokens: TokenService;
   hierarchy: TenantHierarchy;
-  /** `idp_plugins` (accepted authentication methods) and what new tenants receive (provisioning). */
-  config: Pick<Config, 'idp_plugins'> & ProvisioningConfig;
+  /** What new tenants receive (provisioning). */
+  config: ProvisioningConfig;
+  /** The accepted `default_authentication_method` values: the login methods loaded (idp.md §3.1). */
+  authenticationMethods: ReadonlySet<string>;
   logger: Logger;
 }
 
@@ -53,6 +54,7 @@ function tenantAnswer(uuid: string, view: TenantView | null): HttpResponse {
  */
 export function tenantRoutes({
   orm,
+  authenticationMethods,
   outbox,
   tokens,
   hierarchy,
@@ -62,7 +64,7 @@ export function tenantRoutes({
   const tenants = new TenantRepository(orm, outbox);
   const scopingTenant = resolveScopingTenant(orm, hierarchy);
   const scoped = scopedSteps(tokens, scopingTenant);
-  const checkAuthenticationMethod = authenticationMethodCheck(config.idp_plugins);
+  const checkAuthenticationMethod = authenticationMethodCheck(authenticationMethods);
   const provisioning = { config, log: logger };
 
   /** The tenant if the scoping tenant sees it (itself or a descendant), else `404 unknown-tenant`. */

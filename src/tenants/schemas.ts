@@ -1,6 +1,4 @@
-import type { Config } from '../config/index.js';
 import { errors, type Json } from '../http/errors.js';
-import { authenticationMethods } from '../users/authentication-method.js';
 import {
   field,
   type ListEndpoint,
@@ -99,8 +97,7 @@ export const parseTenantPut = (body: Json | undefined): TenantPut => load(tenant
  * The check of `default_authentication_method` that follows body validation: `native`, `default` or an
  * enabled identity provider, case-sensitively; else a 400 whose details hold the raw value.
  */
-export function authenticationMethodCheck(idpPlugins: Config['idp_plugins']): (method: string) => void {
-  const accepted = authenticationMethods(idpPlugins);
+export function authenticationMethodCheck(accepted: ReadonlySet<string>): (method: string) => void {
   return (method) => {
     if (!accepted.has(method)) {
       throw errors.invalidData(

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Credentials } from '../authentication/basic.js';
-import { authorizedMethod, type WazoUserBackend } from '../authentication/wazo-user.js';
+import type { WazoUserBackend } from '../authentication/wazo-user.js';
 import type { Config } from '../config/index.js';
-import { Tenant } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import { errors, type Json } from '../http/errors.js';
+import type { LoginMethods } from '../idp/registry.js';
+import { UserFactsReader } from '../idp/user-facts.js';
 import { isCanonicalV4 } from '../validation/uuid.js';
 import { Batcher } from './batching.js';
 import { type Claimant, UserAcls, userMetadata } from './claims.js';
@@ -72,12 +73,17 @@ interface Authenticated {
   acl: string[];
   /** Set for refresh-token logins: the token links to it and its metadata is merged in. */
   refreshToken?: { uuid: string; metadata: { [key: string]: unknown } };
+  /** The login method's follow-up once the token exists. */
+  issued?: (outcome: { refreshTokenUuid: string | null }) => Promise<void>;
 }
 
 export interface LoginDependencies {
   orm: Database;
   config: Config;
+  /** The native user backend: refresh tokens name their user by a login it resolves. */
   backend: WazoUserBackend;
+  /** The login methods, plugins by priority then native (idp.md §2). */
+  methods: LoginMethods;
   tokens: TokenService;
   refreshTokens: RefreshTokenRepository;
   platformUuid: string | null;
@@ -95,10 +101,12 @@ export class LoginService {
   private readonly acls: UserAcls;
   /** The re-checks of concurrent logins (of different users), in one query. */
   private readonly states: Batcher<string, UserState | undefined>;
+  private readonly facts: UserFactsReader;
 
   constructor(private readonly deps: LoginDependencies) {
     this.acls = new UserAcls(deps.orm);
     this.states = new Batcher((uuids) => this.readStates(uuids));
+    this.facts = new UserFactsReader(deps.orm);
   }
 
   async login(request: TokenRequest, context: LoginContext): Promise<LoginResult> {
@@ -150,6 +158,7 @@ export class LoginService {
       plan as unknown as Json,
     );
     const { refreshToken, sessionsRevoked } = extras as unknown as PreparedIssue;
+    await who.issued?.({ refreshTokenUuid: refreshToken ?? who.refreshToken?.uuid ?? null });
     return { token, issuedAt: now, sessionsRevoked, ...(refreshToken ? { refreshToken } : {}) };
   }
 
@@ -165,54 +174,62 @@ export class LoginService {
     return outcome;
   }
 
+  /**
+   * idp.md §2: a refresh token first; otherwise the first login method that claims the request verifies
+   * it, and the user's effective authentication method must be that method.
+   */
   private async authenticate(request: TokenRequest, context: LoginContext): Promise<Authenticated> {
-    const { backend, refreshTokens } = this.deps;
+    const { backend, refreshTokens, methods } = this.deps;
     if (request.refresh_token !== undefined && request.client_id !== undefined) {
       const stored = await refreshTokens.findForLogin(request.refresh_token, request.client_id);
       if (!stored?.user || !stored.login) throw errors.authenticationFailed();
-      // Read alongside the check below rather than after it: one wait fewer, wasted only on a failure.
-      const [named, acl] = await Promise.all([
+      const userUuid = stored.user.uuid;
+      // The usual policies do not depend on the backend: the ACL is read alongside the checks then.
+      const likely = this.policyOf('wazo_user');
+      const [named, facts, likelyAcl] = await Promise.all([
         backend.userUuidOf(stored.login),
-        this.aclOf(stored.user.uuid, backend.name),
+        this.facts.of(userUuid),
+        this.acls.of(userUuid, likely),
       ]);
       // The login it was issued for must still name that same, enabled user.
-      if (named !== stored.user.uuid) throw errors.authenticationFailed();
+      if (named !== userUuid || !facts) throw errors.authenticationFailed();
+      // The backend follows the user's current method; a method no longer loaded cannot renew.
+      const method = methods.serving(facts.effectiveMethod);
+      if (!method) throw errors.authenticationFailed();
+      const policy = this.policyOf(method.backend);
       return {
         user: stored.user,
         passwordHash: null,
         login: stored.login,
-        backend: backend.name,
-        acl,
+        backend: method.backend,
+        acl: policy === likely ? likelyAcl : await this.acls.of(userUuid, policy),
         refreshToken: { uuid: stored.uuid, metadata: stored.metadata },
       };
     }
-    if (request.tenant_id !== undefined) {
-      // LDAP tenant selection comes before any credential check; LDAP itself is issue #9.
-      const em = this.deps.orm.em.fork();
-      const tenant = await em.findOne(Tenant, {
-        $or: [{ uuid: request.tenant_id }, { slug: request.tenant_id }],
-      });
-      if (!tenant) throw errors.unknown('tenants', request.tenant_id);
-      throw errors.authenticationFailed();
-    }
-    if (request.domain_name !== undefined || request.saml_session_id !== undefined || !context.credentials) {
-      throw errors.authenticationFailed();
-    }
-    const { login, password } = context.credentials;
-    const user = await backend.authenticate(login, password);
-    if (!user || authorizedMethod(user) !== 'native') throw errors.authenticationFailed();
+    const attempt = { request, credentials: context.credentials };
+    const method = methods.choose(attempt);
+    if (!method) throw errors.authenticationFailed();
+    const verified = await method.verify(attempt);
+    const facts = await this.facts.of(verified.userUuid);
+    if (!facts?.enabled || facts.effectiveMethod !== method.name) throw errors.authenticationFailed();
     return {
-      user: { uuid: user.uuid, purpose: user.purpose, tenantUuid: user.tenant.uuid },
-      passwordHash: user.passwordHash,
-      login,
-      backend: request.backend,
-      acl: await this.aclOf(user.uuid, request.backend),
+      user: { uuid: facts.uuid, purpose: facts.purpose, tenantUuid: facts.tenantUuid },
+      passwordHash: verified.passwordHash ?? null,
+      login: verified.login,
+      backend: verified.backend,
+      acl: await this.aclOf(facts.uuid, verified.backend),
+      ...(verified.issued ? { issued: verified.issued } : {}),
     };
   }
 
-  private aclOf(userUuid: string, backend: string): Promise<string[]> {
+  /** The policy a backend's tokens get (`backend_policies`, else `default_user_policy`). */
+  private policyOf(backend: string): string | null {
     const { config } = this.deps;
-    return this.acls.of(userUuid, config.backend_policies[backend] ?? config.default_user_policy);
+    return config.backend_policies[backend] ?? config.default_user_policy;
+  }
+
+  private aclOf(userUuid: string, backend: string): Promise<string[]> {
+    return this.acls.of(userUuid, this.policyOf(backend));
   }
 
   /**

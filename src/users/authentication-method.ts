@@ -1,15 +1,5 @@
-import type { Config } from '../config/index.js';
 import type { UserPurpose } from '../entities/index.js';
 import { errors } from '../http/errors.js';
-
-/**
- * The values a user's `authentication_method` may take (users.md §2.3, idp.md §3.1): `default`, `native`
- * and the names of the enabled identity-provider plugins (`saml` and `ldap` unless configured otherwise).
- */
-export function authenticationMethods(idpPlugins: Config['idp_plugins']): ReadonlySet<string> {
-  const enabled = Object.entries(idpPlugins).filter(([, plugin]) => plugin.enabled);
-  return new Set(['default', 'native', ...enabled.map(([name]) => name)]);
-}
 
 /**
  * The method to store: the requested one if accepted (case-sensitively), else the `invalid-data` 400 whose

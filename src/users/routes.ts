@@ -1,7 +1,6 @@
 import { WazoUserBackend } from '../authentication/wazo-user.js';
 import { scopedSteps } from '../authz/scoped.js';
 import { resolveScopingTenant } from '../authz/scoping-tenant.js';
-import type { Config } from '../config/index.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
@@ -11,7 +10,7 @@ import { hashPassword } from '../passwords/index.js';
 import { PolicyRepository } from '../policies/repository.js';
 import type { TenantHierarchy } from '../tenants/hierarchy.js';
 import type { TokenService } from '../tokens/service.js';
-import { authenticationMethods, chooseAuthenticationMethod } from './authentication-method.js';
+import { chooseAuthenticationMethod } from './authentication-method.js';
 import { createdUserJson, userJson } from './format.js';
 import { userLoginRoutes } from './login-routes.js';
 import { userPolicyRoutes } from './policy-routes.js';
@@ -23,7 +22,8 @@ export interface UserRouteDependencies {
   tokens: TokenService;
   hierarchy: TenantHierarchy;
   /** Decides which `authentication_method` values are accepted. */
-  idpPlugins: Config['idp_plugins'];
+  /** The accepted `authentication_method` values: the login methods loaded (idp.md §3.1). */
+  authenticationMethods: ReadonlySet<string>;
 }
 
 const NO_PASSWORD = { hash: null, salt: null };
@@ -32,11 +32,16 @@ const NO_PASSWORD = { hash: null, salt: null };
  * `GET|POST /users`, `GET|PUT|DELETE /users/{user_uuid}`, the password and address lists, and the
  * user↔policy links (users.md §3).
  */
-export function userRoutes({ orm, tokens, hierarchy, idpPlugins }: UserRouteDependencies): Route[] {
+export function userRoutes({
+  orm,
+  tokens,
+  hierarchy,
+  authenticationMethods,
+}: UserRouteDependencies): Route[] {
   const users = new UserRepository(orm);
   const scopingTenant = resolveScopingTenant(orm, hierarchy);
   const scoped = scopedSteps(tokens, scopingTenant);
-  const methods = authenticationMethods(idpPlugins);
+  const methods = authenticationMethods;
   /** A single user is reachable from any tenant of the scoping tenant's subtree (conventions.md §3). */
   const visibleTenants = (request: HttpRequest) => hierarchy.visibleTenants(request.locals.tenantUuid!);
 

@@ -22,7 +22,7 @@ t.test('with no configuration: embedded SQLite, status, backends, instructions, 
   t.equal(getStatus.headers.allow, 'HEAD, OPTIONS');
   const backends = await request(server.base, { path: '/0.1/backends' });
   t.equal(backends.status, 200);
-  t.same(backends.json(), { data: ['wazo_user'] });
+  t.same(backends.json(), { data: ['ldap_user', 'wazo_user'] });
   const unknown = await request(server.base, { path: '/0.1/nothing-here' });
   t.equal(unknown.status, 404);
 

@@ -59,7 +59,7 @@ t.test('GET and PATCH /config', async (t) => {
     t.equal(body.debug, false);
     t.equal(body.profiling_enabled, false);
     t.equal(body.uuid, server.app.platformUuid, 'the platform UUID');
-    t.strictSame(body.loaded_plugins, ['wazo_user']);
+    t.strictSame(body.loaded_plugins, ['ldap_user', 'wazo_user']);
     t.equal(body.db_uri, server.uri, 'secrets shown as upstream does');
     t.equal(body.amqp.uri, AMQP_URI);
     t.equal(body.default_token_lifetime, 7200);

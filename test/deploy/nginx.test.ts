@@ -74,7 +74,7 @@ t.test('deploy/nginx: TLS in front of /api/auth/ and /api/websocketd/', async (t
 
   const backends = await request(base, { path: '/api/auth/0.1/backends' });
   t.equal(backends.status, 200);
-  t.same(backends.json(), { data: ['wazo_user'] });
+  t.same(backends.json(), { data: ['ldap_user', 'wazo_user'] });
   const login = await request(base, {
     method: 'POST',
     path: '/api/auth/0.1/token',

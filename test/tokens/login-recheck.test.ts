@@ -8,6 +8,9 @@ import { loadConfig } from '../../src/config/index.js';
 import { User } from '../../src/entities/index.js';
 import type { Database } from '../../src/entities/orm.js';
 import { LegacyError } from '../../src/http/errors.js';
+import { NativeLoginMethod } from '../../src/idp/native.js';
+import { LoginMethods } from '../../src/idp/registry.js';
+import { createLogger } from '../../src/log/logger.js';
 import { hashPassword } from '../../src/passwords/index.js';
 import { TokenCache } from '../../src/tokens/cache.js';
 import { type IssuePlan, LoginService } from '../../src/tokens/login.js';
@@ -16,6 +19,7 @@ import { TokenRepository } from '../../src/tokens/repository.js';
 import { TokenService } from '../../src/tokens/service.js';
 import { migratedDatabase } from '../helpers/db.js';
 import { createUser } from '../helpers/fixtures.js';
+import { LogSink } from '../helpers/server.js';
 
 /** A backend that lets `meanwhile` run after the password was verified, as a concurrent request would. */
 class InterleavedBackend extends WazoUserBackend {
@@ -39,10 +43,13 @@ function loginService(orm: Database, backend: WazoUserBackend) {
     peer: ClusterPeer.solo(),
     prepareIssue: (record, plan) => service!.prepare(record, plan as unknown as IssuePlan) as Promise<never>,
   });
+  const config = loadConfig({ env: {}, file: null }).config;
+  const logger = createLogger({ log_level: 'error', debug: false }, new LogSink());
   service = new LoginService({
     orm,
-    config: loadConfig({ env: {}, file: null }).config,
+    config,
     backend,
+    methods: new LoginMethods(config, {}, new NativeLoginMethod(backend), logger),
     tokens,
     refreshTokens: new RefreshTokenRepository(orm, outbox),
     platformUuid: null,
