@@ -41,4 +41,20 @@ if ! command -v nginx >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)
   install_nginx || { apt-get update -q >/dev/null 2>&1 && install_nginx; } \
     || echo "services: cannot install nginx; the deploy/nginx test will fail" >&2
 fi
+
+# slapd and the LDAP tools, for the LDAP tests (Debian packages; the tests start their own throw-away
+# instance on a high port, so the package's own daemon, if its postinst started one, is stopped again).
+if { ! [ -x /usr/sbin/slapd ] || ! command -v ldapsearch >/dev/null; } && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  echo "services: installing slapd"
+  install_slapd() { DEBIAN_FRONTEND=noninteractive apt-get install -y -q slapd ldap-utils >/dev/null 2>&1; }
+  install_slapd || { apt-get update -q >/dev/null 2>&1 && install_slapd; } \
+    || echo "services: cannot install slapd; the LDAP tests will fail" >&2
+  if [ -x /usr/sbin/slapd ]; then
+    service slapd stop >/dev/null 2>&1 || true
+    update-rc.d slapd disable >/dev/null 2>&1 || true
+    # Only the package's daemon: its pid file, never every slapd (a test may be running its own).
+    pid_file=/var/run/slapd/slapd.pid
+    if [ -s "$pid_file" ]; then kill "$(cat "$pid_file")" >/dev/null 2>&1 || true; fi
+  fi
+fi
 exit 0

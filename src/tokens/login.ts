@@ -210,8 +210,15 @@ export class LoginService {
     const method = methods.choose(attempt);
     if (!method) throw errors.authenticationFailed();
     const verified = await method.verify(attempt);
-    const facts = await this.facts.of(verified.userUuid);
-    if (!facts?.enabled || facts.effectiveMethod !== method.name) throw errors.authenticationFailed();
+    // The login must name that user the way refresh tokens later will (a confirmed e-mail or the
+    // username): LDAP matches any address, upstream then requires a confirmed one.
+    const [named, facts] = await Promise.all([
+      backend.userUuidOf(verified.login),
+      this.facts.of(verified.userUuid),
+    ]);
+    if (named !== verified.userUuid || !facts?.enabled || facts.effectiveMethod !== method.name) {
+      throw errors.authenticationFailed();
+    }
     return {
       user: { uuid: facts.uuid, purpose: facts.purpose, tenantUuid: facts.tenantUuid },
       passwordHash: verified.passwordHash ?? null,
