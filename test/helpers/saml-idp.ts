@@ -2,7 +2,6 @@
 // samlify IdentityProvider for its metadata and for reading our requests, and hand-built Responses (valid
 // or broken in one chosen way), signed with samlify's signing primitive.
 
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +17,7 @@ import { JSON_HEADERS, startTestApp, type TestApp } from './app.js';
 import { adminCaller, type Caller } from './callers.js';
 import { createTenant, createUser } from './fixtures.js';
 import type { ClientResponse } from './http.js';
+import { selfSignedCertificate } from './tls.js';
 
 // The server's validator setup (xmllint, defused): samlify's validator is global to the process.
 useSchemaValidator();
@@ -41,27 +41,7 @@ export interface KeyPair {
 
 /** A fresh RSA-2048 key and self-signed certificate, valid two days. */
 export function keyPair(dir: string, name: string): KeyPair {
-  const keyFile = join(dir, `${name}.key`);
-  const certFile = join(dir, `${name}.crt`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
+  const { key: keyFile, cert: certFile } = selfSignedCertificate(name, dir);
   return { keyFile, certFile, key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
 }
 

@@ -3,11 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A throw-away self-signed certificate and key (PEM files), made with the machine's openssl. */
-export function selfSignedCertificate(commonName = 'localhost'): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'wazo-auth-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
+/**
+ * A throw-away RSA-2048 key and self-signed certificate (PEM files `<commonName>.key`/`.crt`), valid two
+ * days, made with the machine's openssl in `dir` (a fresh temporary folder by default).
+ */
+export function selfSignedCertificate(
+  commonName = 'localhost',
+  dir = mkdtempSync(join(tmpdir(), 'wazo-auth-tls-')),
+): { cert: string; key: string } {
+  const cert = join(dir, `${commonName}.crt`);
+  const key = join(dir, `${commonName}.key`);
   execFileSync(
     'openssl',
     [
@@ -21,7 +26,7 @@ export function selfSignedCertificate(commonName = 'localhost'): { cert: string;
       '-out',
       cert,
       '-days',
-      '1',
+      '2',
       '-subj',
       `/CN=${commonName}`,
     ],
