@@ -22,10 +22,12 @@ import { LoginMethods } from './idp/registry.js';
 import { idpRoutes } from './idp/routes.js';
 import { LdapLoginMethod, ldapConfigRoutes } from './ldap/index.js';
 import type { Logger } from './log/logger.js';
+import { createMailer } from './mail/index.js';
 import { policyRoutes } from './policies/routes.js';
 import { provision } from './provisioning/index.js';
 import { PushService } from './push/service.js';
 import { Saml, SamlLoginMethod, samlConfigRoutes, samlRoutes } from './saml/index.js';
+import { selfServiceRoutes } from './self-service/index.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { statusRoutes } from './status/routes.js';
 import { TenantHierarchy } from './tenants/hierarchy.js';
@@ -38,6 +40,7 @@ import { RefreshTokenRepository } from './tokens/refresh-tokens.js';
 import { TokenRepository } from './tokens/repository.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { TokenService } from './tokens/service.js';
+import { UserRepository } from './users/repository.js';
 import { userRoutes } from './users/routes.js';
 
 export interface App {
@@ -190,6 +193,8 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
       logger,
     );
     const wazoUsers = new WazoUserBackend(orm);
+    // Templates are read now: a bad template path stops the start, naming its key.
+    const mailer = createMailer(config, logger);
     const saml = new Saml({ orm, config, logger, tokens, refreshTokens, hierarchy, users: wazoUsers });
     saml.start();
     // A method needs its backend (idp.md §4): ldap the ldap_user one, saml the wazo_user one.
@@ -236,6 +241,16 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
         ...externalAuth.routes,
         ...(config.enabled_http_plugins.idp === false ? [] : idpRoutes({ orm, tokens, hierarchy, methods })),
         ...ldapConfigRoutes({ orm, tokens, hierarchy }, config.enabled_http_plugins.ldap_config !== false),
+        ...selfServiceRoutes({
+          orm,
+          outbox,
+          tokens,
+          hierarchy,
+          users: new UserRepository(orm),
+          mailer,
+          config,
+          logger,
+        }),
         ...samlRoutes(saml),
         ...samlConfigRoutes(saml),
       ]),

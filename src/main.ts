@@ -63,5 +63,6 @@ try {
 } catch (error) {
   logger.fatal({ err: error }, 'cannot start');
   console.error(`wazo-auth-ts cannot start: ${(error as Error).message}`);
-  process.exit(1);
+  // A configuration problem found while starting (a mail template) exits as one found while loading.
+  process.exit(error instanceof ConfigError ? 2 : 1);
 }

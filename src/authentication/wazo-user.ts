@@ -103,3 +103,10 @@ export function authorizedMethod(user: User): string {
     ? user.tenant.defaultAuthenticationMethod
     : user.authenticationMethod;
 }
+
+/** Methods whose passwords live elsewhere (idp.md §5); identity-provider plugins' own methods are not. */
+const EXTERNAL_METHODS: ReadonlySet<string> = new Set(['ldap', 'saml']);
+
+/** The user's password is managed by its directory or IdP: it cannot be set here (idp.md §5). */
+export const passwordManagedExternally = (user: User): boolean =>
+  EXTERNAL_METHODS.has(authorizedMethod(user));

@@ -17,11 +17,17 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
  * The authorization step of every protected endpoint (conventions.md §4): the `X-Auth-Token` must name a
  * live token whose ACL grants the endpoint's required access, built from `template` and the path.
  */
-export function requireAcl(tokens: TokenService, template: string): Step {
+export function requireAcl(
+  tokens: TokenService,
+  template: string,
+  /** The token may also come as the `token` query parameter (links in mails). */
+  { tokenInQuery = false }: { tokenInQuery?: boolean } = {},
+): Step {
   const render = compileTemplate(template);
   const step: Step = async (request) => {
     const required = render(request.params);
-    const presented = request.headers['x-auth-token'] ?? '';
+    const presented =
+      request.headers['x-auth-token'] || (tokenInQuery ? request.query.get('token') : null) || '';
     const token = UUID.test(presented)
       ? (tokens.cache.peek(presented) ?? (await tokens.find(presented)))
       : null;

@@ -50,13 +50,28 @@ const smtp = z
   .object({
     hostname: z.string().min(1).default('localhost'),
     port: port.default(25),
+    // ours: upstream sends in plain text without authentication; these are off unless configured.
     username: z.string().nullable().default(null),
     password: z.string().nullable().default(null),
     starttls: z.boolean().default(false),
-    timeout: z.number().positive().default(10),
+    // seconds; upstream's 4 s keeps a dead relay from outlasting the HTTP client's own timeout.
+    timeout: z.number().positive().default(4),
   })
   .loose()
   .prefault({});
+
+// A template path; null means upstream's packaged file when present, else the one shipped in templates/.
+const templatePath = z.string().min(1).nullable().default(null);
+// Lands verbatim in a From header and in MAIL FROM: a bare address (the rule of src/mail/message.ts), so that
+// a configuration the mails cannot use is refused at start-up rather than at every mail.
+const mailAddress = z
+  .string()
+  .regex(
+    /^[^\s\p{Cc}<>()[\],;:\\"@]+@[^\s\p{Cc}<>()[\],;:\\"@]+$/u,
+    'must be a bare address, e.g. noreply@example.com',
+  );
+// Lands verbatim in a Content-Type header.
+const mimeType = z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type, e.g. text/html');
 
 const logLevel = z.enum(['debug', 'info', 'warning', 'error', 'critical']);
 
@@ -190,8 +205,20 @@ export const configSchema = z
     purpose_metadata_mapping: z
       .record(purpose, z.array(z.string()))
       .default({ user: [], internal: [], external_api: [] }),
+    // emails-and-password-reset.md §1. `log` is ours: logs each mail instead of sending it.
+    email_notification_plugin: z.enum(['smtp', 'log']).default('smtp'),
     email_confirmation_expiration: z.number().int().positive().default(172800),
+    email_confirmation_template: templatePath,
+    email_confirmation_subject_template: templatePath,
+    email_confirmation_from_name: z.string().default('wazo-auth'),
+    email_confirmation_from_address: mailAddress.default('noreply@wazo.community'),
+    email_confirmation_get_response_body_template: templatePath,
+    email_confirmation_get_mimetype: mimeType.default('text/html'),
     password_reset_expiration: z.number().int().positive().default(172800),
+    password_reset_email_template: templatePath,
+    password_reset_email_subject_template: templatePath,
+    password_reset_from_name: z.string().default('wazo-auth'),
+    password_reset_from_address: mailAddress.default('noreply@wazo.community'),
     // ours: how long SIGTERM waits for in-flight work before closing anyway.
     shutdown_timeout: positiveSeconds.default(10),
   })

@@ -304,6 +304,16 @@ export const errors = {
   unknownSamlConfig: (status: number, message: string, details: Record<string, Json> = {}) =>
     new ApiError(status, 'unknown-saml-config', message, details, 'saml_config'),
 
+  // Mails (emails-and-password-reset.md): upstream answers a bare 500 when the relay fails; nothing the
+  // failed request created is left behind here.
+
+  emailNotSent: (resource: string) =>
+    new ApiError(503, 'email-not-sent', 'The e-mail could not be sent; nothing was changed', {}, resource),
+  emailAlreadyConfirmed: (uuid: string) =>
+    conflict('emails', { uuid }, `Email "${uuid}" is already confirmed`),
+  resetLoginMissing: () =>
+    new ApiError(400, 'invalid-data', ['"username" or "email" or "login" should be used'], {}, 'reset'),
+
   legacy: (status: number, reason: string) => new LegacyError(status, reason),
   authenticationFailed: () => new LegacyError(401, 'Authentication Failed'),
   noSuchToken: () => new LegacyError(404, 'No such token'),

@@ -5,7 +5,7 @@ import {
 } from '@mikro-orm/core';
 import type { QueryBuilder, SqlEntityManager } from '@mikro-orm/postgresql';
 import { tenantAdded, tenantDeleted, tenantUpdated } from '../bus/events.js';
-import type { Outbox } from '../bus/outbox.js';
+import type { Emit, Outbox } from '../bus/outbox.js';
 import {
   Address,
   allUsersGroupName,
@@ -185,41 +185,7 @@ export class TenantRepository {
   }
 
   private insert(input: NewTenant, provisioning: TenantProvisioning): Promise<string> {
-    return this.outbox.transaction(async (em, emit) => {
-      // Only the master tenant is its own parent, and there is one already.
-      if (input.uuid !== null && input.uuid === input.parent && (await findMasterTenant(em)))
-        throw errors.masterTenantConflict();
-      if (input.uuid !== null && (await em.count(Tenant, { uuid: input.uuid })) > 0)
-        throw errors.tenantIdentityConflict(input.uuid);
-      if (input.slug !== null && (await em.count(Tenant, { slug: input.slug })) > 0)
-        throw errors.tenantSlugConflict(input.slug);
-      await assertDomainsFree(em, input.domainNames, null);
-      await assertContactExists(em, input.contact);
-      const tenant = em.create(Tenant, {
-        ...(input.uuid !== null ? { uuid: input.uuid } : {}),
-        name: input.name,
-        slug: input.slug ?? (await freeSlug(em, input.name)),
-        phone: input.phone,
-        contact: input.contact,
-        parent: input.parent,
-        defaultAuthenticationMethod: input.defaultAuthenticationMethod,
-      });
-      for (const name of input.domainNames) em.create(TenantDomain, { tenant, name });
-      if (!isEmptyAddress(input.address)) em.create(Address, { tenant, ...addressColumns(input.address) });
-      emit(
-        tenantAdded({
-          uuid: tenant.uuid,
-          name: tenant.name,
-          slug: tenant.slug,
-          domainNames: input.domainNames,
-        }),
-      );
-      // Its all-users group, then what the configuration gives every tenant (bootstrap.md §3).
-      const allUsers = allUsersGroupName(tenant.uuid);
-      em.create(Group, { name: allUsers, slug: allUsers, tenant, systemManaged: true });
-      await provisionTenant(em, provisioning.config, tenant.uuid, provisioning.log);
-      return tenant.uuid;
-    });
+    return this.outbox.transaction((em, emit) => insertTenant(em, emit, input, provisioning));
   }
 
   private conflict(column: ReturnType<typeof violated>, input: NewTenant): ApiError | null {
@@ -367,4 +333,50 @@ async function views(em: SqlEntityManager, tenants: Tenant[]): Promise<TenantVie
     domains: tenant.domains.getItems(),
     address: first.get(tenant.uuid) ?? null,
   }));
+}
+
+/**
+ * The tenant with its domains, address, all-users group and configured default groups, in the caller's
+ * transaction, after the checks of tenants.md §3 in their order (user self-registration creates one with
+ * its user). Unique violations of a race surface as the database's exceptions.
+ */
+export async function insertTenant(
+  em: SqlEntityManager,
+  emit: Emit,
+  input: NewTenant,
+  provisioning: TenantProvisioning,
+): Promise<string> {
+  // Only the master tenant is its own parent, and there is one already.
+  if (input.uuid !== null && input.uuid === input.parent && (await findMasterTenant(em)))
+    throw errors.masterTenantConflict();
+  if (input.uuid !== null && (await em.count(Tenant, { uuid: input.uuid })) > 0)
+    throw errors.tenantIdentityConflict(input.uuid);
+  if (input.slug !== null && (await em.count(Tenant, { slug: input.slug })) > 0)
+    throw errors.tenantSlugConflict(input.slug);
+  await assertDomainsFree(em, input.domainNames, null);
+  await assertContactExists(em, input.contact);
+  const tenant = em.create(Tenant, {
+    ...(input.uuid !== null ? { uuid: input.uuid } : {}),
+    name: input.name,
+    slug: input.slug ?? (await freeSlug(em, input.name)),
+    phone: input.phone,
+    contact: input.contact,
+    parent: input.parent,
+    defaultAuthenticationMethod: input.defaultAuthenticationMethod,
+  });
+  for (const name of input.domainNames) em.create(TenantDomain, { tenant, name });
+  if (!isEmptyAddress(input.address)) em.create(Address, { tenant, ...addressColumns(input.address) });
+  emit(
+    tenantAdded({
+      uuid: tenant.uuid,
+      name: tenant.name,
+      slug: tenant.slug,
+      domainNames: input.domainNames,
+    }),
+  );
+  // Its all-users group, then what the configuration gives every tenant (bootstrap.md §3).
+  const allUsers = allUsersGroupName(tenant.uuid);
+  em.create(Group, { name: allUsers, slug: allUsers, tenant, systemManaged: true });
+  await provisionTenant(em, provisioning.config, tenant.uuid, provisioning.log);
+  return tenant.uuid;
 }

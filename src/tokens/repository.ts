@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import {
   type BusEvent,
   metadataTenant,
@@ -5,7 +6,7 @@ import {
   sessionDeleted,
   sessionExpireSoon,
 } from '../bus/events.js';
-import type { Outbox } from '../bus/outbox.js';
+import type { Emit, Outbox } from '../bus/outbox.js';
 import { type JsonObject, Session, Token } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import type { Json } from '../http/errors.js';
@@ -151,34 +152,7 @@ export class TokenRepository {
   }
 
   private async writeTransaction(records: TokenRecord[]): Promise<void> {
-    await this.outbox.transaction(async (em, emit) => {
-      await em.insertMany(
-        Session,
-        records.map((record) => ({
-          uuid: record.sessionUuid,
-          tenant: record.sessionTenantUuid,
-          mobile: record.mobile,
-        })),
-      );
-      await em.insertMany(
-        Token,
-        records.map((record) => ({
-          uuid: record.token,
-          session: record.sessionUuid,
-          authId: record.authId,
-          pbxUserUuid: record.pbxUserUuid,
-          xivoUuid: record.xivoUuid,
-          issuedT: record.issuedT,
-          expireT: record.expireT,
-          metadata: record.metadata as JsonObject,
-          userAgent: record.userAgent,
-          remoteAddr: record.remoteAddr,
-          acl: [...record.acl],
-          refreshToken: record.refreshTokenUuid,
-        })),
-      );
-      emit(...records.map(sessionCreated));
-    });
+    await this.outbox.transaction((em, emit) => insertTokens(em, emit, records));
   }
 
   async find(token: string): Promise<TokenRecord | null> {
@@ -280,4 +254,41 @@ export class TokenRepository {
     const counted = new Map(rows.map((row) => [row.auth_id, Number(row.sessions)]));
     return authIds.map((authId) => counted.get(authId) ?? 0);
   }
+}
+
+/**
+ * Sessions, tokens and their `auth_session_created` events, in the caller's transaction: for tokens the
+ * server mints within a larger change (a confirmation mail's token commits only if the mail left).
+ */
+export async function insertTokens(
+  em: SqlEntityManager,
+  emit: Emit,
+  records: readonly TokenRecord[],
+): Promise<void> {
+  await em.insertMany(
+    Session,
+    records.map((record) => ({
+      uuid: record.sessionUuid,
+      tenant: record.sessionTenantUuid,
+      mobile: record.mobile,
+    })),
+  );
+  await em.insertMany(
+    Token,
+    records.map((record) => ({
+      uuid: record.token,
+      session: record.sessionUuid,
+      authId: record.authId,
+      pbxUserUuid: record.pbxUserUuid,
+      xivoUuid: record.xivoUuid,
+      issuedT: record.issuedT,
+      expireT: record.expireT,
+      metadata: record.metadata as JsonObject,
+      userAgent: record.userAgent,
+      remoteAddr: record.remoteAddr,
+      acl: [...record.acl],
+      refreshToken: record.refreshTokenUuid,
+    })),
+  );
+  emit(...records.map(sessionCreated));
 }

@@ -1,4 +1,4 @@
-import { authorizedMethod, type WazoUserBackend } from '../authentication/wazo-user.js';
+import { passwordManagedExternally, type WazoUserBackend } from '../authentication/wazo-user.js';
 import { requireAcl } from '../authz/require-acl.js';
 import type { User } from '../entities/index.js';
 import { errors } from '../http/errors.js';
@@ -15,9 +15,6 @@ export interface UserLoginRouteDependencies {
   users: UserRepository;
   backend: WazoUserBackend;
 }
-
-/** Methods whose passwords live elsewhere (idp.md §5); identity-provider plugins' own methods are not. */
-const EXTERNAL_METHODS: ReadonlySet<string> = new Set(['ldap', 'saml']);
 
 /** The login the old password is checked through: the username, else the main confirmed address. */
 function loginOf(user: User): string | null {
@@ -78,7 +75,7 @@ export function userLoginRoutes({ tokens, users, backend }: UserLoginRouteDepend
               ).ok
             : await verifyNothing(body.old_password);
         if (!verified) throw errors.authenticationFailed();
-        if (EXTERNAL_METHODS.has(authorizedMethod(user))) throw errors.passwordManagedExternally(uuid);
+        if (passwordManagedExternally(user)) throw errors.passwordManagedExternally(uuid);
         if (!(await users.setPassword(uuid, await hashPassword(body.new_password))))
           throw errors.unknown('users', uuid);
         // Every session ends, the caller's own included when users change their own password.

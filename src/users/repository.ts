@@ -67,8 +67,9 @@ export interface NewUser {
   purpose: UserPurpose;
   authenticationMethod: string;
   enabled: boolean;
-  /** Stored as the main, confirmed address. */
+  /** Stored as the main address, confirmed unless `emailConfirmed` is false (self-registration). */
   emailAddress?: string | null | undefined;
+  emailConfirmed?: boolean;
   tenant: string;
 }
 
@@ -103,7 +104,7 @@ const violated = (error: UniqueConstraintViolationException, index: string): boo
  * The conflict a unique index reports when a concurrent request took the same login or uuid between the
  * checks and the insert. PostgreSQL names the index in `constraint`, SQLite only in its message.
  */
-function raceConflict(error: UniqueConstraintViolationException, input: NewUser): ApiError | null {
+export function raceConflict(error: UniqueConstraintViolationException, input: NewUser): ApiError | null {
   if (violated(error, 'auth_user_username_key') && input.username !== null)
     return loginTaken('username', input.username);
   if (violated(error, 'auth_email_address_key') && input.emailAddress)
@@ -148,33 +149,7 @@ export class UserRepository {
    */
   async create(input: NewUser): Promise<User> {
     try {
-      return await this.orm.em.fork().transactional(async (em) => {
-        if (input.username !== null && (await isLogin(em, input.username)))
-          throw loginTaken('username', input.username);
-        if (input.emailAddress && (await isLogin(em, input.emailAddress)))
-          throw loginTaken('email_address', input.emailAddress);
-        if (input.uuid !== undefined && (await em.count(User, { uuid: input.uuid })) > 0)
-          throw uuidTaken(input.uuid);
-        const user = em.create(User, {
-          ...(input.uuid !== undefined ? { uuid: input.uuid } : {}),
-          username: input.username,
-          passwordHash: input.password.hash,
-          passwordSalt: input.password.salt,
-          firstname: input.firstname,
-          lastname: input.lastname,
-          purpose: input.purpose,
-          authenticationMethod: input.authenticationMethod,
-          enabled: input.enabled,
-          tenant: input.tenant,
-          emails: input.emailAddress ? [{ address: input.emailAddress, main: true, confirmed: true }] : [],
-        });
-        const allUsers = await em.findOne(Group, {
-          tenant: input.tenant,
-          name: allUsersGroupName(input.tenant),
-        });
-        allUsers?.users.add(user);
-        return user;
-      });
+      return await this.orm.em.fork().transactional((em) => insertUser(em, input));
     } catch (error) {
       const conflict =
         error instanceof UniqueConstraintViolationException ? raceConflict(error, input) : null;
@@ -334,4 +309,38 @@ export class UserRepository {
       );
     return result.affectedRows > 0;
   }
+}
+
+/**
+ * The user, its address and its all-users membership, in the caller's transaction, after the login and
+ * uuid checks of users.md §3 (self-registration creates its tenant in the same transaction).
+ */
+export async function insertUser(em: SqlEntityManager, input: NewUser): Promise<User> {
+  if (input.username !== null && (await isLogin(em, input.username)))
+    throw loginTaken('username', input.username);
+  if (input.emailAddress && (await isLogin(em, input.emailAddress)))
+    throw loginTaken('email_address', input.emailAddress);
+  if (input.uuid !== undefined && (await em.count(User, { uuid: input.uuid })) > 0)
+    throw uuidTaken(input.uuid);
+  const user = em.create(User, {
+    ...(input.uuid !== undefined ? { uuid: input.uuid } : {}),
+    username: input.username,
+    passwordHash: input.password.hash,
+    passwordSalt: input.password.salt,
+    firstname: input.firstname,
+    lastname: input.lastname,
+    purpose: input.purpose,
+    authenticationMethod: input.authenticationMethod,
+    enabled: input.enabled,
+    tenant: input.tenant,
+    emails: input.emailAddress
+      ? [{ address: input.emailAddress, main: true, confirmed: input.emailConfirmed ?? true }]
+      : [],
+  });
+  const allUsers = await em.findOne(Group, {
+    tenant: input.tenant,
+    name: allUsersGroupName(input.tenant),
+  });
+  allUsers?.users.add(user);
+  return user;
 }

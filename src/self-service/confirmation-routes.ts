@@ -1,0 +1,77 @@
+import { requireAcl } from '../authz/require-acl.js';
+import { Email } from '../entities/index.js';
+import { errors } from '../http/errors.js';
+import { empty } from '../http/request.js';
+import type { Route } from '../http/route.js';
+import type { SelfServiceDependencies } from './index.js';
+import { linkContext } from './link-context.js';
+import { inMailTransaction, mintMailToken, spendIfMailToken } from './mail-token.js';
+
+/**
+ * E-mail confirmation (emails-and-password-reset.md §3): mail a link to an address of a user, and confirm
+ * the address through it (`GET`, the link itself) or through the API (`PUT`).
+ */
+export function confirmationRoutes(deps: SelfServiceDependencies): Route[] {
+  const { orm, outbox, tokens, hierarchy, mailer, config, logger } = deps;
+
+  const confirm = async (emailUuid: string) => {
+    const confirmed = await orm.em.fork().nativeUpdate(Email, { uuid: emailUuid }, { confirmed: true });
+    if (confirmed === 0) throw errors.unknown('emails', emailUuid);
+  };
+
+  return [
+    {
+      method: 'GET',
+      path: '/users/{user_uuid:uuid}/emails/{email_uuid:uuid}/confirm',
+      summary: 'Mails a confirmation link for one of the user’s addresses',
+      steps: [requireAcl(tokens, 'auth.users.{user_uuid}.emails.{email_uuid}.confirm.read')],
+      async handle(request) {
+        const userUuid = request.params.user_uuid!;
+        const emailUuid = request.params.email_uuid!;
+        const email = await orm.em.fork().findOne(Email, { uuid: emailUuid }, { populate: ['user'] });
+        if (!email || email.user.uuid !== userUuid) {
+          if (!(await deps.users.exists(userUuid))) throw errors.unknown('users', userUuid);
+          throw errors.unknown('emails', emailUuid);
+        }
+        if (email.confirmed) throw errors.emailAlreadyConfirmed(emailUuid);
+        const masterTenant = await hierarchy.masterUuid();
+        await inMailTransaction(outbox, 'emails', logger, async (em, emit) => {
+          const token = await mintMailToken(em, emit, {
+            acl: `auth.emails.${emailUuid}.confirm.edit`,
+            lifetimeS: config.email_confirmation_expiration,
+            masterTenant,
+          });
+          await mailer.sendConfirmation({
+            ...linkContext(request),
+            token,
+            username: email.user.username,
+            email_uuid: emailUuid,
+            email_address: email.address,
+          });
+        });
+        return empty(204);
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/emails/{email_uuid:uuid}/confirm',
+      steps: [requireAcl(tokens, 'auth.emails.{email_uuid}.confirm.update')],
+      async handle(request) {
+        await spendIfMailToken(tokens, request.locals.token!);
+        await confirm(request.params.email_uuid!);
+        return empty(204);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/emails/{email_uuid:uuid}/confirm',
+      summary: 'The link of a confirmation mail (the token in the query)',
+      steps: [requireAcl(tokens, 'auth.emails.{email_uuid}.confirm.update', { tokenInQuery: true })],
+      async handle(request) {
+        await spendIfMailToken(tokens, request.locals.token!);
+        await confirm(request.params.email_uuid!);
+        return { status: 200, raw: mailer.confirmationPage };
+      },
+    },
+  ];
+}
