@@ -3,17 +3,26 @@
 
 import { spawn } from 'node:child_process';
 import { pbkdf2Sync, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Database } from '../../src/entities/orm.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
-export const UPSTREAM_FIXTURE = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../shared/fixtures/upstream-wazo-auth.sql',
-);
+const FIXTURE_NAME = 'shared/fixtures/upstream-wazo-auth.sql';
+
+/**
+ * The dump beside the project (`../shared`), wherever the checkout is; a clean clone elsewhere on this
+ * machine finds it under /work; `WAZO_AUTH_UPSTREAM_FIXTURE` overrides both.
+ */
+export const UPSTREAM_FIXTURE =
+  [
+    process.env.WAZO_AUTH_UPSTREAM_FIXTURE,
+    join(dirname(fileURLToPath(import.meta.url)), '../../..', FIXTURE_NAME),
+    join('/work', FIXTURE_NAME),
+  ].find((path): path is string => path !== undefined && existsSync(path)) ??
+  join(dirname(fileURLToPath(import.meta.url)), '../../..', FIXTURE_NAME);
 
 /** The fixture's tenants and a few of its rows the tests name. */
 export const FIXTURE = {
