@@ -21,8 +21,13 @@ import { NativeLoginMethod } from './idp/native.js';
 import { LoginMethods } from './idp/registry.js';
 import { idpRoutes } from './idp/routes.js';
 import { LdapLoginMethod, ldapConfigRoutes } from './ldap/index.js';
+import { databaseProbe } from './lifecycle/database-probe.js';
 import type { Logger } from './log/logger.js';
 import { createMailer } from './mail/index.js';
+import { ClusterMetrics } from './metrics/cluster.js';
+import { MetricsListener } from './metrics/listener.js';
+import { ServerMetrics } from './metrics/registry.js';
+import { metricsRoutes } from './metrics/routes.js';
 import { policyRoutes } from './policies/routes.js';
 import { provision } from './provisioning/index.js';
 import { PushService } from './push/service.js';
@@ -32,6 +37,7 @@ import { sessionRoutes } from './sessions/routes.js';
 import { statusRoutes } from './status/routes.js';
 import { TenantHierarchy } from './tenants/hierarchy.js';
 import { tenantRoutes } from './tenants/routes.js';
+import { LoginThrottle, throttleSettings } from './throttle/index.js';
 import { TokenCache } from './tokens/cache.js';
 import { TokenCleanup } from './tokens/cleanup.js';
 import { type IssuePlan, LoginService } from './tokens/login.js';
@@ -45,10 +51,26 @@ import { userRoutes } from './users/routes.js';
 
 export interface App {
   readonly address: ListenAddress;
+  /** Where `metrics.listen` serves the metrics without authentication; null when it is not set. */
+  readonly metricsAddress: { host: string; port: number } | null;
   readonly platformUuid: string;
   /** No user exists yet: the operator still has to create the first administrator. */
   readonly empty: boolean;
-  stop(): Promise<void>;
+  /**
+   * The graceful stop, within `shutdown_timeout`; resolves with whether everything finished in time
+   * (false: requests were still running at the deadline, or a worker had to be killed).
+   */
+  stop(): Promise<boolean>;
+}
+
+/** A worker's application: its primary has it drain first, and close once every worker has drained. */
+export interface WorkerApp extends App {
+  /**
+   * The first half of `stop`: readiness fails, nothing new is accepted, WebSocket clients get 1001, and
+   * in-flight requests finish (within `shutdown_timeout`); the actors still answer other workers, whose
+   * in-flight requests may need them. Resolves with whether all finished in time.
+   */
+  drain(): Promise<boolean>;
 }
 
 /** Where this process stands in the cluster (src/cluster): a single process is a cluster of one. */
@@ -125,10 +147,11 @@ export async function prepareDatabase(
   }
 }
 
-export async function startApp(config: Config, logger: Logger, role: ClusterRole = SOLO): Promise<App> {
+export async function startApp(config: Config, logger: Logger, role: ClusterRole = SOLO): Promise<WorkerApp> {
   const orm = await openWithRetry(config, logger);
   let relay: OutboxRelay | null = null;
   let notices: RevocationNotices | null = null;
+  let metricsListener: MetricsListener | null = null;
   const { peer } = role;
   try {
     const platformUuid = role.prepared
@@ -213,16 +236,36 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
       refreshTokens,
       platformUuid,
     });
+    // On every worker: each keeps the counters of the usernames and addresses its shard owns.
+    const throttle = new LoginThrottle(throttleSettings(config.login_throttle), peer, logger);
     const externalAuth = externalAuthSubsystem({ orm, outbox, tokens, hierarchy, config, logger });
     await externalAuth.start();
+    const metrics = new ServerMetrics();
+    const clusterMetrics = new ClusterMetrics(metrics, peer, logger);
     let serving = false;
-    const http = new HttpServer({
+    let stopping = false;
+    const databaseAnswers = databaseProbe(orm);
+    const readiness = [
+      { name: 'database', check: async () => ((await databaseAnswers()) ? null : 'unreachable') },
+      { name: 'rest_api', check: () => (serving && http.listening ? null : 'not_listening') },
+      { name: 'process', check: () => (stopping ? 'shutting_down' : serving ? null : 'starting') },
+    ];
+    const http: HttpServer = new HttpServer({
       config,
       logger,
+      metrics,
       routes: withApiDocument(config, [
-        ...statusRoutes([{ name: 'rest_api', ok: () => serving }]),
+        ...statusRoutes([{ name: 'rest_api', ok: () => serving }], readiness),
+        ...metricsRoutes(tokens, clusterMetrics),
         ...backendRoutes(loadedBackends(config)),
-        ...tokenRoutes({ orm, tokens, login, hierarchy, defaultExpiration: config.default_token_lifetime }),
+        ...tokenRoutes({
+          orm,
+          tokens,
+          login,
+          hierarchy,
+          defaultExpiration: config.default_token_lifetime,
+          throttle,
+        }),
         ...userRoutes({ orm, tokens, hierarchy, authenticationMethods: methods.assignable() }),
         ...policyRoutes({ orm, tokens, hierarchy }),
         ...groupRoutes({ orm, tokens, hierarchy }),
@@ -256,33 +299,67 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
       ]),
     });
     push.mount(http.uws);
+    const pushService = push;
+    metrics.bind({
+      tokenCacheSize: () => cache.size,
+      actors: () => new Map([...actors.families].map(([kind, size]) => [kind, size()])),
+      websocketConnections: () => pushService.connections,
+      outboxDepth: () => relay?.depth() ?? Promise.resolve(0),
+    });
+    let draining: Promise<boolean> | undefined;
+    let deadline = Number.POSITIVE_INFINITY;
+    const left = () => Math.max(0, deadline - Date.now());
     const address = await http.listen();
+    let metricsAddress: App['metricsAddress'] = null;
+    if (config.metrics.listen !== null) {
+      metricsListener = new MetricsListener(clusterMetrics, logger.child({ component: 'metrics' }));
+      const port = await metricsListener.listen(config.metrics.listen, config.metrics.port);
+      metricsAddress = { host: config.metrics.listen, port };
+    }
     serving = true;
     if (role.runsCleanup) {
       cleanup.start();
       saml.startPurging(config.token_cleanup_interval);
     }
     const empty = (await countUsers(orm)) === 0;
-    return {
+    const app: WorkerApp = {
       address,
+      metricsAddress,
       platformUuid,
       empty,
+      drain() {
+        draining ??= (async () => {
+          deadline = Date.now() + config.shutdown_timeout * 1000;
+          // Readiness fails from now on, so that a balancer sends nothing more here.
+          stopping = true;
+          serving = false;
+          metricsListener?.close();
+          cleanup.stop();
+          saml.stop();
+          // WebSocket clients would hold on until the deadline: they get 1001 and reconnect elsewhere.
+          push?.stop();
+          externalAuth.stop();
+          const drained = await http.close(left());
+          if (!drained)
+            logger.warn({ requests: http.pending }, 'shutdown: requests still running at shutdown_timeout');
+          return drained;
+        })();
+        return draining;
+      },
       async stop() {
-        serving = false;
-        cleanup.stop();
-        saml.stop();
-        push?.stop();
-        externalAuth.stop();
-        await http.close(config.shutdown_timeout * 1000);
+        const drained = await app.drain();
         // The last requests' events are sent before the database closes; what cannot be, waits in it.
-        await relay?.stop(config.shutdown_timeout * 1000);
+        await relay?.stop(left());
         await notices?.stop();
         tokens.stop();
         actors.stop();
         await orm.close();
+        return drained;
       },
     };
+    return app;
   } catch (error) {
+    metricsListener?.close();
     await relay?.stop(0);
     await notices?.stop();
     await orm.close(true);

@@ -1,5 +1,6 @@
 import { launch } from './cluster/launch.js';
 import { ConfigError, loadConfig } from './config/index.js';
+import { exitAfterStop } from './lifecycle/shutdown.js';
 import { createLogger } from './log/logger.js';
 
 const loaded = (() => {
@@ -28,11 +29,18 @@ try {
   const app = await launch(config, logger);
   const { host, port, tls } = app.address;
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, platformUuid: app.platformUuid, database: config.db_uri.split(':', 1)[0] }, 'listening');
+  const metricsUrl = app.metricsAddress
+    ? `http://${app.metricsAddress.host.includes(':') ? `[${app.metricsAddress.host}]` : app.metricsAddress.host}:${app.metricsAddress.port}/metrics`
+    : undefined;
+  logger.info(
+    { url, metricsUrl, platformUuid: app.platformUuid, database: config.db_uri.split(':', 1)[0] },
+    'listening',
+  );
   // One write, so that a reader waiting for "listening on" also has the instructions.
   const lines = [
     `wazo-auth-ts listening on ${url}/0.1 (database: ${config.db_uri.replace(/\/\/[^@/]*@/, '//…@')})`,
   ];
+  if (metricsUrl) lines.push(`metrics without authentication on ${metricsUrl}`);
   if (app.empty) {
     lines.push(
       'No user exists yet. Create the first administrator with:',
@@ -49,14 +57,9 @@ try {
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    app.stop().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    logger.info({ signal, shutdown_timeout: config.shutdown_timeout }, 'shutting down');
+    // A primary waits for its workers' own deadline, then kills the late ones: it needs a longer grace.
+    exitAfterStop(app, config.shutdown_timeout, logger, config.workers > 1 ? 3000 : undefined);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -82,6 +82,7 @@ export function keyedActors<M, R>(
     Math.max(1000, idleMs / 2),
   );
   sweeper.unref();
+  system.families?.set(behaviour.kind, () => live.size);
 
   return {
     async ask(key, message) {

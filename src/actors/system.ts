@@ -7,6 +7,8 @@ import { type ActorSystemRef, start, stop } from 'nact';
  */
 export interface ActorSystem {
   readonly root: ActorSystemRef;
+  /** Live actors of each keyed family spawned under this system, by kind (for metrics). */
+  readonly families: Map<string, () => number>;
   stop(): void;
 }
 
@@ -15,6 +17,7 @@ export function startActorSystem(name = 'wazo-auth'): ActorSystem {
   let stopped = false;
   return {
     root,
+    families: new Map(),
     stop() {
       if (stopped) return;
       stopped = true;

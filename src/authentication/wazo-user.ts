@@ -1,8 +1,9 @@
 import { raw } from '@mikro-orm/core';
 import { Email, User } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
-import { hashPassword, verifyNothing, verifyPassword } from '../passwords/index.js';
+import { hashPassword } from '../passwords/index.js';
 import { Batcher } from '../tokens/batching.js';
+import { EvenTiming } from './even-timing.js';
 
 interface NamedRow {
   login: string;
@@ -21,10 +22,14 @@ export class WazoUserBackend {
   /** The logins of concurrent refresh-token logins, resolved by one query. */
   private readonly named = new Batcher<string, string | null>((logins) => this.namedBatch(logins));
 
+  /** Failed verifications all take as long, whatever made them fail. */
+  private readonly timing = new EvenTiming();
+
   constructor(private readonly orm: Database) {}
 
   /** The uuid of the enabled user that `login` names, if any: `findByLogin` without loading the user. */
   userUuidOf(login: string): Promise<string | null> {
+    if (!nameable(login)) return Promise.resolve(null);
     return this.named.submit(login.toLowerCase());
   }
 
@@ -57,6 +62,7 @@ export class WazoUserBackend {
 
   /** The enabled user that `login` names, if any. */
   async findByLogin(login: string): Promise<User | null> {
+    if (!nameable(login)) return null;
     const em = this.orm.em.fork();
     const lowered = login.toLowerCase();
     const email = await em.findOne(
@@ -69,17 +75,15 @@ export class WazoUserBackend {
   }
 
   /**
-   * The user when `password` is right. Unknown logins cost a verification too, so that timing does not
-   * tell which logins exist. A correct password stored as upstream's PBKDF2 is re-hashed with argon2id.
+   * The user when `password` is right. Unknown logins, users without a password and wrong passwords all
+   * cost the same (see EvenTiming), so that timing does not tell which logins exist. A correct password
+   * stored as upstream's PBKDF2 is re-hashed with argon2id.
    */
   async authenticate(login: string, password: string): Promise<User | null> {
     const user = await this.findByLogin(login);
-    if (!user) return verifyNothing(password).then(() => null);
-    const { ok, needsUpgrade } = await verifyPassword(password, {
-      hash: user.passwordHash,
-      salt: user.passwordSalt,
-    });
-    if (!ok) return null;
+    const stored = user?.passwordHash ? { hash: user.passwordHash, salt: user.passwordSalt } : null;
+    const { ok, needsUpgrade } = await this.timing.verify(password, stored);
+    if (!ok || !user) return null;
     if (needsUpgrade) {
       const upgraded = await hashPassword(password);
       await this.orm.em
@@ -96,6 +100,9 @@ export class WazoUserBackend {
     return user;
   }
 }
+
+/** PostgreSQL text cannot hold U+0000: such a login names nobody, and must not reach a query. */
+const nameable = (login: string): boolean => !login.includes('\0');
 
 /** The method a user must log in with: its own, or its tenant's default when it says `default`. */
 export function authorizedMethod(user: User): string {

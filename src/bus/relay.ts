@@ -140,6 +140,11 @@ export class OutboxRelay {
     });
   }
 
+  /** Rows waiting for the broker (every process's, on a shared database): the metrics' outbox depth. */
+  depth(): Promise<number> {
+    return this.orm.em.fork().count(OutboxEntry, {});
+  }
+
   /**
    * Stops polling and, within `deadlineMs`, publishes what is left (events of the last requests); rows
    * still there stay for the next start.

@@ -102,15 +102,18 @@ export class ClusterPeer {
     this.handlers.set(command, handler);
   }
 
-  /** Runs `command` on worker `to` and resolves with its result (or rejects with its error). */
-  call<T>(to: number, command: string, payload: unknown): Promise<T> {
+  /**
+   * Runs `command` on worker `to` and resolves with its result (or rejects with its error). A caller
+   * that would rather go without the answer than wait (a metrics scrape) gives a shorter `timeoutMs`.
+   */
+  call<T>(to: number, command: string, payload: unknown, timeoutMs = this.timeoutMs): Promise<T> {
     if (!this.channel) return Promise.reject(new Error('no other worker in a single process'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`worker ${to} did not answer ${command} within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
+        reject(new Error(`worker ${to} did not answer ${command} within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.pending.set(id, {
         resolve: (value) => {
           clearTimeout(timer);

@@ -9,9 +9,16 @@ import { freePort } from '../net/free-port.js';
 import type { WireMessage } from './peer.js';
 
 /** What a worker tells the primary besides the calls it forwards. */
-export type WorkerNotice = { kind: 'ready'; index: number; address: ListenAddress };
-/** What the primary tells a worker besides forwarded calls. */
-export type PrimaryOrder = { kind: 'shutdown' };
+export type WorkerNotice =
+  | { kind: 'ready'; index: number; address: ListenAddress }
+  /** Its HTTP is drained (`clean`: within the deadline); it waits for `close`. */
+  | { kind: 'drained'; index: number; clean: boolean };
+/**
+ * What the primary tells a worker besides forwarded calls. A stop has two steps, so that no worker
+ * closes its shard's actors while another one's in-flight request may still need them: `shutdown`
+ * (drain HTTP), then, once every worker has drained, `close` (flush, close the database, exit).
+ */
+export type PrimaryOrder = { kind: 'shutdown' } | { kind: 'close' };
 
 /** Commands of TokenService the primary knows of: after a worker died, and cache evictions. */
 const FORGET_SHARD = 'tokens.forget-shard';
@@ -22,6 +29,7 @@ const RESPAWN_DELAY_MS = 500;
 interface Slot {
   worker: Worker | null;
   ready: boolean;
+  drained: boolean;
   /** Messages for this index while its worker is being replaced. */
   backlog: WireMessage[];
 }
@@ -41,14 +49,25 @@ export async function startPrimary(config: Config, logger: Logger): Promise<App>
   const { platformUuid, empty } = await prepareDatabase(config, logger);
   const { listen: host } = config.rest_api;
   const port = config.rest_api.port === 0 ? await freePort(host) : config.rest_api.port;
+  // Workers must agree on one metrics port too, to share it as they share the API's.
+  const metricsHost = config.metrics.listen;
+  const metricsPort =
+    metricsHost !== null && config.metrics.port === 0 ? await freePort(metricsHost) : config.metrics.port;
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker-main.ts', import.meta.url)) });
 
   const slots: Slot[] = Array.from({ length: config.workers }, () => ({
     worker: null,
     ready: false,
+    drained: false,
     backlog: [],
   }));
   let stopping = false;
+  let uncleanExits = 0;
+  let uncleanDrains = 0;
+  let drainedAll: () => void = () => {};
+  const checkDrained = () => {
+    if (slots.every((slot) => slot.drained || !slot.worker)) drainedAll();
+  };
   let address: ListenAddress | null = null;
   let allReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
@@ -71,11 +90,25 @@ export async function startPrimary(config: Config, logger: Logger): Promise<App>
       WAZO_AUTH_WORKER_INDEX: String(index),
       WAZO_AUTH_WORKERS: String(config.workers),
       WAZO_AUTH_PORT: String(port),
+      WAZO_AUTH_METRICS_PORT: String(metricsPort),
     });
     const slot = slots[index]!;
     slot.worker = worker;
     slot.ready = false;
+    slot.drained = false;
     worker.on('message', (message: WireMessage | WorkerNotice) => {
+      if (message.kind === 'drained') {
+        slot.drained = true;
+        if (!message.clean) uncleanDrains++;
+        if (stopping) checkDrained();
+        // A worker signalled on its own (not the whole group): it is let go, then replaced. The delay
+        // leaves time for the primary's own signal when the whole group got one.
+        else
+          setTimeout(() => {
+            if (!stopping && slot.worker === worker) worker.send({ kind: 'close' } satisfies PrimaryOrder);
+          }, RESPAWN_DELAY_MS).unref();
+        return;
+      }
       if (message.kind === 'ready') {
         address = message.address;
         slot.ready = true;
@@ -89,7 +122,11 @@ export async function startPrimary(config: Config, logger: Logger): Promise<App>
     worker.on('exit', (code, signal) => {
       slot.worker = null;
       slot.ready = false;
-      if (stopping) return;
+      if (stopping) {
+        if (code !== 0) uncleanExits++;
+        checkDrained();
+        return;
+      }
       log.error({ worker: index, code, signal }, 'worker died; replacing it');
       slots.forEach((other, i) => {
         if (i !== index && other.worker)
@@ -105,22 +142,41 @@ export async function startPrimary(config: Config, logger: Logger): Promise<App>
 
   return {
     address: address!,
+    metricsAddress: metricsHost === null ? null : { host: metricsHost, port: metricsPort },
     platformUuid,
     empty,
+    /**
+     * Has every worker drain (within `shutdown_timeout`), then close, and waits for them to exit; one
+     * still there 2 s past the deadline is killed. Clean when every worker drained in time and exited 0.
+     */
     async stop() {
       stopping = true;
       const exits = slots.flatMap(({ worker }) =>
         worker ? [new Promise<void>((resolve) => worker.once('exit', () => resolve()))] : [],
       );
-      for (const { worker } of slots) worker?.send({ kind: 'shutdown' } satisfies PrimaryOrder);
-      const deadline = setTimeout(
+      const send = (order: PrimaryOrder) => {
+        for (const { worker } of slots) if (worker?.isConnected()) worker.send(order);
+      };
+      const killer = setTimeout(
         () => {
           for (const { worker } of slots) worker?.kill('SIGKILL');
         },
-        (config.shutdown_timeout + 5) * 1000,
+        (config.shutdown_timeout + 2) * 1000,
       );
+      await new Promise<void>((resolve) => {
+        // A worker that never reports (stuck) must not hold the others: they close at the deadline.
+        const late = setTimeout(resolve, config.shutdown_timeout * 1000 + 500);
+        drainedAll = () => {
+          clearTimeout(late);
+          resolve();
+        };
+        send({ kind: 'shutdown' });
+        checkDrained();
+      });
+      send({ kind: 'close' });
       await Promise.all(exits);
-      clearTimeout(deadline);
+      clearTimeout(killer);
+      return uncleanExits === 0 && uncleanDrains === 0;
     },
   };
 }

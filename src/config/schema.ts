@@ -154,6 +154,16 @@ export const configSchema = z
       .object({ max_connections: z.number().int().positive().nullable().default(null) })
       .loose()
       .prefault({}),
+    // ours: Prometheus metrics. `GET /0.1/metrics` (ACL auth.metrics.read) is always served; `listen` set
+    // also serves them without authentication at `http://listen:port/metrics`, for a scraper on a private
+    // network that holds no token. Off by default: metrics tell who is busy, and this port has no TLS.
+    metrics: z
+      .object({
+        listen: z.string().min(1).nullable().default(null),
+        port: port.default(9597),
+      })
+      .loose()
+      .prefault({}),
     amqp,
     smtp,
     default_token_lifetime: z.number().int().positive().default(7200),
@@ -219,7 +229,33 @@ export const configSchema = z
     password_reset_email_subject_template: templatePath,
     password_reset_from_name: z.string().default('wazo-auth'),
     password_reset_from_address: mailAddress.default('noreply@wazo.community'),
-    // ours: how long SIGTERM waits for in-flight work before closing anyway.
+    // ours: failed-login throttling (src/throttle): per username, exponential back-off after `failures`
+    // consecutive failures; per client address, a bucket of `failures` draining over `window_seconds`.
+    login_throttle: z
+      .object({
+        enabled: z.boolean().default(true),
+        max_entries: z.number().int().positive().default(100_000),
+        username: z
+          .object({
+            failures: z.number().int().positive().default(10),
+            window_seconds: z.number().positive().default(300),
+            backoff_seconds: z.number().positive().default(1),
+            max_backoff_seconds: z.number().positive().default(900),
+          })
+          .loose()
+          .prefault({}),
+        address: z
+          .object({
+            failures: z.number().int().positive().default(100),
+            window_seconds: z.number().positive().default(120),
+          })
+          .loose()
+          .prefault({}),
+      })
+      .loose()
+      .prefault({}),
+    // ours: the whole of a graceful stop (SIGTERM): HTTP drain, outbox flush, database close. Past it the
+    // process exits anyway, with status 1.
     shutdown_timeout: positiveSeconds.default(10),
   })
   .loose()

@@ -31,8 +31,9 @@ export class ApiError extends HttpError {
     readonly apiMessage: Json,
     readonly details: Json = {},
     readonly resource?: string,
+    headers: Readonly<Record<string, string>> = {},
   ) {
-    super(status, typeof apiMessage === 'string' ? apiMessage : JSON.stringify(apiMessage));
+    super(status, typeof apiMessage === 'string' ? apiMessage : JSON.stringify(apiMessage), headers);
   }
   body(): string {
     const body: Record<string, Json> = {
@@ -145,6 +146,17 @@ export const errors = {
       `Unable to update externally managed password for user : "${uuid}"`,
       { uuid },
       'users',
+    ),
+
+  /** Ours: `POST /token` while the login or the client's address is throttled (src/throttle). */
+  tooManyLoginFailures: (retryAfter: number) =>
+    new ApiError(
+      429,
+      'too-many-login-failures',
+      'Too many failed logins: retry later',
+      { retry_after: retryAfter },
+      'tokens',
+      { 'Retry-After': String(retryAfter) },
     ),
 
   refreshTokenNotFound: (clientId: string) =>

@@ -51,7 +51,10 @@ export class Router {
     const { route, uuidParams } = found.store as Stored;
     const params: Record<string, string> = {};
     for (const [key, value] of Object.entries(found.params)) {
-      if (value !== undefined) params[key] = uuidParams.includes(key) ? value.toLowerCase() : value;
+      if (value === undefined) continue;
+      // No name, slug or id of this API holds a NUL, and the database refuses it in text: not found.
+      if (value.includes('\u0000')) return null;
+      params[key] = uuidParams.includes(key) ? value.toLowerCase() : value;
     }
     return { route, params };
   }
@@ -60,7 +63,7 @@ export class Router {
   allowed(path: string): Method[] {
     const methods = new Set<Method>();
     for (const method of METHODS) {
-      if (method !== 'OPTIONS' && this.tree.find(method, path)) methods.add(method);
+      if (method !== 'OPTIONS' && this.find(method, path)) methods.add(method);
     }
     if (methods.size === 0) return [];
     if (methods.has('GET')) methods.add('HEAD');

@@ -2,9 +2,11 @@ import uWS from 'uWebSockets.js';
 import { accessSync, constants } from 'node:fs';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
+import type { HttpMetrics, TokenCheckOutcome } from '../metrics/registry.js';
+import { maskedUrl, requestId, userAgent } from './access-log.js';
 import { parseJsonBody } from './body.js';
 import { corsPolicy } from './cors.js';
-import { errors, HttpError } from './errors.js';
+import { ApiError, errors, HttpError } from './errors.js';
 import { Exchange } from './exchange.js';
 import { clientAddress, type HttpRequest } from './request.js';
 import type { Route } from './route.js';
@@ -28,6 +30,21 @@ export interface HttpServerOptions {
   config: Config;
   logger: Logger;
   routes: readonly Route[];
+  metrics?: HttpMetrics;
+}
+
+/** Metric labels of requests no route pattern names (never their path: it is unbounded and may hold a token). */
+const UNROUTED = '(none)';
+
+/** What the finished-request hook needs to know of a request, filled as it is read. */
+interface Seen {
+  started: number;
+  id: string;
+  method: string;
+  url: string;
+  query: string;
+  route: Route | null;
+  request: HttpRequest | undefined;
 }
 
 export class HttpServer {
@@ -81,54 +98,64 @@ export class HttpServer {
     });
   }
 
-  /** Stops accepting, then waits for in-flight requests, at most `deadlineMs`. */
-  async close(deadlineMs: number): Promise<void> {
+  /** Accepting connections (between `listen` and `close`). */
+  get listening(): boolean {
+    return this.listenSocket !== null;
+  }
+
+  /** Requests received and not answered yet. */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Stops accepting, then waits for in-flight requests, at most `deadlineMs`; resolves with whether they
+   * all finished. Connections already open stay usable meanwhile (a keep-alive client is still answered).
+   */
+  async close(deadlineMs: number): Promise<boolean> {
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
-    if (this.inFlight.size === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, deadlineMs);
+    if (this.inFlight.size === 0) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), deadlineMs);
       this.drained = () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
     });
   }
 
   private accept(res: uWS.HttpResponse, req: uWS.HttpRequest): void {
-    const started = performance.now();
+    const seen: Seen = {
+      started: performance.now(),
+      id: '',
+      method: req.getCaseSensitiveMethod(),
+      url: req.getUrl(),
+      query: req.getQuery() ?? '',
+      route: null,
+      request: undefined,
+    };
     const exchange = new Exchange(res, {}, (done) => {
       this.inFlight.delete(done);
       if (this.inFlight.size === 0) this.drained?.();
-      if (!this.log.isLevelEnabled('debug')) return;
-      this.log.debug(
-        {
-          req: request?.id,
-          method: request?.method,
-          route: routePath,
-          status: done.status,
-          aborted: done.aborted,
-        },
-        'request %dms',
-        Math.round(performance.now() - started),
-      );
+      this.finished(done, seen);
     });
     this.inFlight.add(exchange);
     let request: HttpRequest | undefined;
-    let routePath: string | undefined;
     let match: RouteMatch = { kind: 'none' };
     try {
       const headers: Record<string, string> = {};
       req.forEach((name, value) => {
         headers[name] = value;
       });
-      const method = req.getCaseSensitiveMethod();
-      const path = stripPrefix(req.getUrl());
+      seen.id = requestId(headers['x-request-id']);
+      const { method } = seen;
+      const path = stripPrefix(seen.url);
       request = {
         id: this.nextId++,
         method,
-        path: path ?? req.getUrl(),
-        query: new URLSearchParams(req.getQuery() ?? ''),
+        path: path ?? seen.url,
+        query: new URLSearchParams(seen.query),
         headers,
         remoteAddress: clientAddress(
           Buffer.from(res.getRemoteAddressAsText()).toString(),
@@ -139,21 +166,66 @@ export class HttpServer {
         body: undefined,
         locals: {},
       };
+      seen.request = request;
       match = path === null ? { kind: 'none' } : this.router.match(method, path);
-      exchange.baseHeaders = this.cors(
-        headers,
-        match.kind === 'options' && 'access-control-request-method' in headers,
-      );
-      if (match.kind === 'route') routePath = match.route.path;
+      const base = this.cors(headers, match.kind === 'options' && 'access-control-request-method' in headers);
+      // Echoed on every answer, errors included, so that a client's report can be found in the log.
+      base['X-Request-Id'] = seen.id;
+      exchange.baseHeaders = base;
+      if (match.kind === 'route') seen.route = match.route;
     } catch (error) {
-      this.log.error({ err: error }, 'cannot read request');
+      this.log.error({ err: error, requestId: seen.id }, 'cannot read request');
       exchange.fail(errors.internal(), false);
       return;
     }
-    void this.dispatch(exchange, request, match);
+    void this.dispatch(exchange, request, match, seen.id);
   }
 
-  private async dispatch(exchange: Exchange, request: HttpRequest, match: RouteMatch): Promise<void> {
+  /**
+   * The access log (one info line per request, as upstream) and the request metrics. Nothing here
+   * reads a header value but the user agent, and the URL is masked: tokens travel in URLs.
+   */
+  private finished(exchange: Exchange, seen: Seen): void {
+    const seconds = (performance.now() - seen.started) / 1000;
+    const { route } = seen;
+    const status = exchange.aborted ? 0 : exchange.status;
+    const metrics = this.options.metrics;
+    if (metrics) {
+      metrics.request(route?.path ?? UNROUTED, seen.method, status, seconds);
+      if (route?.path === TOKEN_CHECK && (seen.method === 'GET' || seen.method === 'HEAD')) {
+        const outcome = tokenApiOutcome(status);
+        if (outcome) metrics.tokenCheck('token_api', outcome);
+      } else if (route?.path === '/token' && route.method === 'POST' && status === 401) {
+        metrics.loginFailure();
+      }
+    }
+    if (!this.log.isLevelEnabled('info')) return;
+    const path = maskedUrl(seen.url, seen.query, route !== null);
+    this.log.info(
+      {
+        requestId: seen.id || undefined,
+        method: seen.method,
+        route: route?.path,
+        path,
+        status,
+        ms: Math.round(seconds * 10_000) / 10,
+        remote: seen.request?.remoteAddress,
+        userAgent: userAgent(seen.request?.headers['user-agent']),
+        ...(exchange.aborted ? { aborted: true } : {}),
+      },
+      '%s %s %d',
+      seen.method,
+      path,
+      status,
+    );
+  }
+
+  private async dispatch(
+    exchange: Exchange,
+    request: HttpRequest,
+    match: RouteMatch,
+    requestId: string,
+  ): Promise<void> {
     const bodyless = request.method === 'HEAD';
     try {
       const readsBody = match.kind === 'route' && match.route.readsBody === true;
@@ -177,7 +249,10 @@ export class HttpServer {
       request.params = match.params;
       // The bytes are read at once (uWS hands them over only now), but parsed after the steps, as
       // upstream reads its JSON in the handler: a bad token is a 401 even when the body is broken too.
-      for (const step of route.steps ?? []) await step(request);
+      for (const step of route.steps ?? []) {
+        if (step.requiredAcl === undefined || !this.options.metrics) await step(request);
+        else await this.checkedAcl(step, request, this.options.metrics);
+      }
       if (readsBody) request.body = parseJsonBody(raw ?? Buffer.alloc(0), request.headers['content-type']);
       if (keepsRaw) request.rawBody = raw ?? Buffer.alloc(0);
       const response = await route.handle(request);
@@ -187,7 +262,7 @@ export class HttpServer {
         exchange.fail(error, bodyless);
       } else {
         this.log.error(
-          { err: error, req: request.id, route: match.kind === 'route' ? match.route.path : null },
+          { err: error, requestId, route: match.kind === 'route' ? match.route.path : null },
           'unhandled error',
         );
         exchange.fail(errors.internal(), bodyless);
@@ -195,9 +270,42 @@ export class HttpServer {
     }
   }
 
+  /** The ACL step, counted: the token checks other daemons make through protected routes. */
+  private async checkedAcl(
+    step: (request: HttpRequest) => void | Promise<void>,
+    request: HttpRequest,
+    metrics: HttpMetrics,
+  ): Promise<void> {
+    try {
+      await step(request);
+    } catch (error) {
+      const outcome = aclOutcome(error);
+      if (outcome) metrics.tokenCheck('acl', outcome);
+      throw error;
+    }
+    metrics.tokenCheck('acl', 'ok');
+  }
+
   private readBody(exchange: Exchange, request: HttpRequest): Promise<Buffer> {
     return exchange.readBody(this.options.config.rest_api.max_body_size, request.headers['content-length']);
   }
+}
+
+const TOKEN_CHECK = '/token/{token:uuid}';
+
+/** `GET|HEAD /token/{t}`: 404 unknown or expired, 403 a scope or tenant the token lacks. */
+function tokenApiOutcome(status: number): TokenCheckOutcome | null {
+  if (status === 200 || status === 204) return 'ok';
+  if (status === 404) return 'not_found';
+  if (status === 403) return 'forbidden';
+  return null;
+}
+
+/** `requireAcl`'s 401s say which check failed in their `reason`. */
+function aclOutcome(error: unknown): TokenCheckOutcome | null {
+  if (!(error instanceof ApiError) || error.status !== 401) return null;
+  const details = error.details as { reason?: unknown } | null;
+  return details?.reason === 'not_found_or_expired' ? 'not_found' : 'forbidden';
 }
 
 function announcesBody(headers: Readonly<Record<string, string>>): boolean {

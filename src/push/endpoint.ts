@@ -32,6 +32,14 @@ function socketOf(ws: uWS.WebSocket<UserData>): Socket {
   };
 }
 
+/** The mounted endpoint, as the rest of the server sees it. */
+export interface PushEndpoint {
+  /** Open WebSocket connections, authenticated or not. */
+  readonly open: number;
+  /** Refuses new connections (503) and closes every open one with `close`. */
+  closeAll(close: Close): void;
+}
+
 /**
  * Serves the wazo-websocketd protocol on the REST listener (uWS). The upgrade always completes: every
  * refusal is a close code after it (clients recognise a bad token only by 4002), never an HTTP error.
@@ -40,9 +48,12 @@ export function mountPushEndpoint(
   app: uWS.TemplatedApp,
   deps: ConnectionDependencies,
   capacity = Number.POSITIVE_INFINITY,
-): void {
+): PushEndpoint {
   let open = 0;
   let lastWarning = 0;
+  let closing = false;
+  // Also the connections still in their connect checks, which the hub does not know yet.
+  const sockets = new Set<uWS.WebSocket<UserData>>();
   const behavior: uWS.WebSocketBehavior<UserData> = {
     compression: uWS.DISABLED,
     // Bigger than the protocol's limit, so that a message just over it gets its 1009 rather than a cut.
@@ -52,6 +63,10 @@ export function mountPushEndpoint(
     sendPingsAutomatically: true,
     maxBackpressure: 16 * 1024 * 1024,
     upgrade(res, req, context) {
+      if (closing) {
+        res.cork(() => res.writeStatus('503 Service Unavailable').end());
+        return;
+      }
       if (open >= capacity) {
         // Full: refusing here keeps descriptors for the database; clients retry with backoff.
         if (Date.now() - lastWarning > 60_000) {
@@ -73,6 +88,7 @@ export function mountPushEndpoint(
     },
     open(ws) {
       open++;
+      sockets.add(ws);
       const data = ws.getUserData();
       data.connection = new PushConnection(socketOf(ws), deps);
       data.connection.open(data.handshake);
@@ -84,6 +100,7 @@ export function mountPushEndpoint(
     },
     close(ws) {
       open--;
+      sockets.delete(ws);
       const data = ws.getUserData();
       data.closed = true;
       data.connection?.gone();
@@ -101,4 +118,17 @@ export function mountPushEndpoint(
       );
     });
   }
+  return {
+    get open() {
+      return open;
+    },
+    closeAll({ code, reason }: Close) {
+      closing = true;
+      // A copy: each end() runs the close handler at once, which removes the socket from the set.
+      for (const ws of [...sockets]) {
+        const data = ws.getUserData();
+        if (!data.closed) ws.cork(() => ws.end(code, reason));
+      }
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { EventMessage } from '../bus/message.js';
 import type { Logger } from '../log/logger.js';
 import type { TokenService } from '../tokens/service.js';
 import { connectionCapacity } from './capacity.js';
-import { mountPushEndpoint } from './endpoint.js';
+import { mountPushEndpoint, type PushEndpoint } from './endpoint.js';
 import { CLOSE } from './frames.js';
 import { PushHub } from './hub.js';
 import { SessionWatch } from './session-watch.js';
@@ -26,6 +26,7 @@ export interface PushOptions {
 export class PushService {
   readonly hub = new PushHub();
   readonly watch: SessionWatch;
+  private endpoint: PushEndpoint | null = null;
 
   constructor(private readonly options: PushOptions) {
     this.watch = new SessionWatch({
@@ -40,7 +41,7 @@ export class PushService {
 
   mount(app: uWS.TemplatedApp): void {
     const { tokens, masterTenantUuid, originUuid, log } = this.options;
-    mountPushEndpoint(
+    this.endpoint = mountPushEndpoint(
       app,
       {
         findToken: (token) => tokens.find(token),
@@ -59,9 +60,18 @@ export class PushService {
     this.hub.publish(messages);
   }
 
-  /** Closes every connection with 1001 (going away) and drops the timers. */
+  /** Open WebSocket connections (a metric). */
+  get connections(): number {
+    return this.endpoint?.open ?? 0;
+  }
+
+  /**
+   * Shutdown: refuses new connections and closes every open one with 1001 (going away), the code
+   * browsers and `@wazo/sdk` treat as "reconnect elsewhere"; drops the timers.
+   */
   stop(): void {
     this.hub.closeAll(CLOSE.shuttingDown);
+    this.endpoint?.closeAll(CLOSE.shuttingDown);
     this.watch.stop();
   }
 }

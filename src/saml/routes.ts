@@ -224,23 +224,25 @@ export function samlRoutes(saml: Saml): Route[] {
       path: '/saml/sls',
       summary: 'SAML single logout return (LogoutResponse, HTTP-Redirect binding)',
       async handle(request) {
-        const failed = (reason: string) =>
-          errors.samlProcessingError(500, `Unable to process logout request response (${reason})`);
+        // Upstream answers 500 to every failure here; a bad or unknown response is the client's (4xx),
+        // only an unusable configuration is the server's.
+        const failed = (reason: string, status = 400) =>
+          errors.samlProcessingError(status, `Unable to process logout request response (${reason})`);
         // Base64 has no space: a `+` the IdP left unencoded was read as one.
         const param = (name: string) => request.query.get(name)?.replace(/ /g, '+') ?? null;
         const samlResponse = param('SAMLResponse');
         const relayState = request.query.get('RelayState');
         if (!samlResponse || !relayState) throw failed('SAMLResponse and RelayState are required');
         const session = await sessions.byRelayState(relayState);
-        if (!session?.logoutRequestId) throw failed('Context not found');
+        if (!session?.logoutRequestId) throw failed('Context not found', 404);
         const stored = await configs.byDomainName(session.domain);
-        if (!stored) throw failed('no SAML configuration for the domain');
+        if (!stored) throw failed('no SAML configuration for the domain', 500);
         let peer: SamlPeer;
         try {
           peer = saml.peers.of(stored);
         } catch (error) {
           log.error({ err: error, domain: session.domain }, 'SAML configuration unusable');
-          throw failed('configuration unusable');
+          throw failed('configuration unusable', 500);
         }
         const sigAlg = request.query.get('SigAlg');
         const signature = param('Signature');

@@ -36,7 +36,7 @@ const registrationSchema = schema({
  * one transaction, so that a refused mail or a conflict leaves nothing behind (upstream keeps the tenant).
  */
 export function registrationRoute(deps: SelfServiceDependencies): Route {
-  const { orm, outbox, hierarchy, mailer, config, logger, users } = deps;
+  const { outbox, hierarchy, mailer, config, logger, users } = deps;
   return {
     method: 'POST',
     path: '/users/register',

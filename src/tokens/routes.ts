@@ -1,9 +1,10 @@
 import { parseBasicAuth } from '../authentication/basic.js';
 import type { Database } from '../entities/orm.js';
-import { errors } from '../http/errors.js';
+import { errors, HttpError } from '../http/errors.js';
 import { empty, json } from '../http/request.js';
 import type { Route } from '../http/route.js';
 import type { TenantHierarchy } from '../tenants/hierarchy.js';
+import type { LoginThrottle, Outcome } from '../throttle/index.js';
 import { checkScope, checkTenant } from './check.js';
 import { tokenJson } from './format.js';
 import type { LoginService } from './login.js';
@@ -17,6 +18,8 @@ export interface TokenRouteDependencies {
   hierarchy: TenantHierarchy;
   /** `default_token_lifetime`. */
   defaultExpiration: number;
+  /** Brute-force protection of `POST /token`; none: every login is verified. */
+  throttle?: LoginThrottle;
 }
 
 /** `POST /token`, `GET|HEAD|DELETE /token/{token}`, `POST /token/{token}/scopes/check` (tokens.md). */
@@ -26,6 +29,7 @@ export function tokenRoutes({
   login,
   hierarchy,
   defaultExpiration,
+  throttle,
 }: TokenRouteDependencies): Route[] {
   const live = async (token: string) => {
     const found = tokens.cache.peek(token) ?? (await tokens.find(token));
@@ -55,12 +59,25 @@ export function tokenRoutes({
       async handle(request) {
         // Body validation comes before authentication (tokens.md §3).
         const body = parseTokenRequest(request.body, defaultExpiration);
-        const result = await login.login(body, {
-          credentials: parseBasicAuth(request.headers.authorization),
-          mobile: (request.headers['wazo-session-type'] ?? '').toLowerCase() === 'mobile',
-          userAgent: request.headers['user-agent'] ?? '',
-          remoteAddr: request.remoteAddress,
-        });
+        const credentials = parseBasicAuth(request.headers.authorization);
+        // Checked before any password is: a throttled login costs no hashing.
+        const ticket = await throttle?.admit(credentials?.login ?? null, request.remoteAddress);
+        let outcome: Outcome = 'neutral';
+        let result: Awaited<ReturnType<LoginService['login']>>;
+        try {
+          result = await login.login(body, {
+            credentials,
+            mobile: (request.headers['wazo-session-type'] ?? '').toLowerCase() === 'mobile',
+            userAgent: request.headers['user-agent'] ?? '',
+            remoteAddr: request.remoteAddress,
+          });
+          outcome = 'success';
+        } catch (error) {
+          if (error instanceof HttpError && error.status === 401) outcome = 'failure';
+          throw error;
+        } finally {
+          await ticket?.settle(outcome);
+        }
         const record = {
           ...result.token.record,
           issuedT: result.issuedAt,

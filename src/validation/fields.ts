@@ -117,9 +117,11 @@ const fail = (error: FieldError): Outcome<never> => ({ ok: false, error });
 const make = <T>(read: (value: Json) => Outcome<T>, validators: readonly Validator<T>[] = []): Field<T> =>
   new Field<T>({ read, validators, required: false, nullable: false });
 
-/** `String`: JSON strings only (`Not a valid string.`). */
+/** `String`: JSON strings only (`Not a valid string.`); PostgreSQL text cannot hold U+0000 either. */
 export const string = (): Field<string> =>
-  make((value) => (typeof value === 'string' ? ok(value) : fail(typeError('string'))));
+  make((value) =>
+    typeof value === 'string' && !value.includes('\0') ? ok(value) : fail(typeError('string')),
+  );
 
 /** `String` + `OneOf`: a string among `choices` (`enum` error otherwise), typed as their union. */
 export const choice = <const C extends readonly string[]>(choices: C): Field<C[number]> =>

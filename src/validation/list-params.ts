@@ -103,7 +103,7 @@ export function parseListParams(query: URLSearchParams, endpoint: ListEndpoint):
     order: read('order', order, first(query, 'order')) ?? null,
     limit: read('limit', limit, first(query, 'limit')) ?? null,
     offset: read('offset', offset, first(query, 'offset')) ?? 0,
-    search: query.get('search'),
+    search: read('search', string(), first(query, 'search')) ?? null,
     searchPattern: null,
     recurse: read('recurse', recurse, first(query, 'recurse')) ?? false,
     filters: {},

@@ -42,7 +42,14 @@ t.test('ConfigService: debug on, then back to the configured level', async (t) =
 
 t.test('PATCH /config debug turns the request debug log on and off', async (t) => {
   // The logger follows the configuration (`debug` off) as in production, so that PATCH /config can turn it on.
-  const server = await startTestApp(t, undefined, { loggerFromConfig: true });
+  // At `warning`: the access lines are info ones, so only debug mode shows them.
+  const server = await startTestApp(
+    t,
+    (config) => {
+      config.log_level = 'warning';
+    },
+    { loggerFromConfig: true },
+  );
   const { logs } = server;
   const admin = await adminCaller(server);
   const setDebug = async (value: boolean) => {
@@ -59,12 +66,12 @@ t.test('PATCH /config debug turns the request debug log on and off', async (t) =
   const getBackends = async () => t.equal((await server.call({ path: '/0.1/backends' })).status, 200);
 
   await getBackends();
-  t.equal(backendLines(), 0, 'info level: no request debug line');
+  t.equal(backendLines(), 0, 'warning level: no request line');
   await setDebug(true);
   await getBackends();
   await getBackends();
   t.equal(backendLines(), 2, 'debug level: one line per request');
   await setDebug(false);
   await getBackends();
-  t.equal(backendLines(), 2, 'back to info');
+  t.equal(backendLines(), 2, 'back to warning');
 });
