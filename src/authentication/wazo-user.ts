@@ -75,6 +75,15 @@ export class WazoUserBackend {
   }
 
   /**
+   * Whether `password` is the user's (null: nobody), at the cost of every other failed verification:
+   * the password change checks the old password this way.
+   */
+  async passwordMatches(user: User | null, password: string): Promise<boolean> {
+    const stored = user?.passwordHash ? { hash: user.passwordHash, salt: user.passwordSalt } : null;
+    return (await this.timing.verify(password, stored)).ok && user !== null;
+  }
+
+  /**
    * The user when `password` is right. Unknown logins, users without a password and wrong passwords all
    * cost the same (see EvenTiming), so that timing does not tell which logins exist. A correct password
    * stored as upstream's PBKDF2 is re-hashed with argon2id.
