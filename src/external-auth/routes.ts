@@ -7,10 +7,10 @@ import { listQuery } from '../http/list-query.js';
 import { empty, type HttpRequest, json } from '../http/request.js';
 import type { Route } from '../http/route.js';
 import type { TenantHierarchy } from '../tenants/hierarchy.js';
+import { visibleUser } from '../tenants/visible-user.js';
 import type { TokenService } from '../tokens/service.js';
 import type { ListEndpoint } from '../validation/index.js';
 import type { Blob, ExternalAuthStore } from './store.js';
-import { isVisibleUser } from './visible-user.js';
 
 export interface ExternalAuthRouteDependencies {
   orm: Database;
@@ -64,8 +64,9 @@ export function externalAuthRoutes({
       async handle(request) {
         const params = listQuery(request.query, USER_EXTERNAL_LIST);
         const user = request.params.user_uuid!;
-        // Upstream does not check the user: an unknown one, like one of another tenant here, has no data.
-        const visible = await isVisibleUser(orm, hierarchy, user, tenantOf(request));
+        // Upstream does not check the user: an unknown one, like one of another tenant here (tenant
+        // isolation), has no data.
+        const visible = await visibleUser(orm, hierarchy, user, tenantOf(request));
         const { total, filtered, items } = await store.listForUser(visible ? user : null, params);
         return json({
           total,
