@@ -1,38 +1,26 @@
-import { DEFAULT_THROTTLE, type ThrottleSettings } from './login-throttle.js';
+import { type Config, configSchema } from '../config/schema.js';
+import type { ThrottleSettings } from './login-throttle.js';
 
 export type { Outcome } from './counters.js';
-export { DEFAULT_THROTTLE, LoginThrottle, type ThrottleSettings, type Ticket } from './login-throttle.js';
+export { LoginThrottle, type ThrottleSettings, type Ticket } from './login-throttle.js';
 
-/** The `login_throttle` configuration section, as the YAML spells it (every key optional). */
-export interface LoginThrottleConfig {
-  enabled?: boolean;
-  max_entries?: number;
-  username?: {
-    failures?: number;
-    window_seconds?: number;
-    backoff_seconds?: number;
-    max_backoff_seconds?: number;
-  };
-  address?: { failures?: number; window_seconds?: number };
-}
-
-/** Settings from the configuration section, defaults filling what it leaves out. */
-export function throttleSettings(section: LoginThrottleConfig | undefined): ThrottleSettings {
-  const d = DEFAULT_THROTTLE;
-  const u = section?.username ?? {};
-  const a = section?.address ?? {};
+/** The `login_throttle` configuration section (validated, defaults filled), in the throttle's terms. */
+export function throttleSettings(section: Config['login_throttle']): ThrottleSettings {
   return {
-    enabled: section?.enabled ?? d.enabled,
-    maxEntries: section?.max_entries ?? d.maxEntries,
+    enabled: section.enabled,
+    maxEntries: section.max_entries,
     username: {
-      failures: u.failures ?? d.username.failures,
-      windowSeconds: u.window_seconds ?? d.username.windowSeconds,
-      backoffSeconds: u.backoff_seconds ?? d.username.backoffSeconds,
-      maxBackoffSeconds: u.max_backoff_seconds ?? d.username.maxBackoffSeconds,
+      failures: section.username.failures,
+      windowSeconds: section.username.window_seconds,
+      backoffSeconds: section.username.backoff_seconds,
+      maxBackoffSeconds: section.username.max_backoff_seconds,
     },
-    address: {
-      failures: a.failures ?? d.address.failures,
-      windowSeconds: a.window_seconds ?? d.address.windowSeconds,
-    },
+    address: { failures: section.address.failures, windowSeconds: section.address.window_seconds },
   };
 }
+
+/**
+ * The defaults, from the configuration schema that holds them (a targeted account is slowed after 10
+ * failures; a whole office behind one NAT is not).
+ */
+export const DEFAULT_THROTTLE: ThrottleSettings = throttleSettings(configSchema.parse({}).login_throttle);

@@ -19,14 +19,6 @@ export interface ThrottleSettings {
   maxEntries: number;
 }
 
-/** Safe defaults: a targeted account is slowed after 10 failures; a whole office behind one NAT is not. */
-export const DEFAULT_THROTTLE: ThrottleSettings = {
-  enabled: true,
-  username: { failures: 10, windowSeconds: 300, backoffSeconds: 1, maxBackoffSeconds: 900 },
-  address: { failures: 100, windowSeconds: 120 },
-  maxEntries: 100_000,
-};
-
 const COMMANDS = { acquire: 'throttle.acquire', settle: 'throttle.settle' } as const;
 
 interface Slot {
