@@ -12,6 +12,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 const now = (): number => Date.now() / 1000;
 
 export abstract class HttpError extends Error {
+  /** The request's framing cannot be trusted: nothing more may be read from its connection. */
+  closesConnection = false;
   constructor(
     readonly status: number,
     message: string,
@@ -100,10 +102,20 @@ const oauth2Refusal = (
     type,
   );
 
+const BAD_REQUEST = 'The browser (or proxy) sent a request that this server could not understand.';
+
 export const errors = {
   notFound: () => new NotFoundPage(),
-  badRequestBody: () =>
-    new FrameworkError(400, 'The browser (or proxy) sent a request that this server could not understand.'),
+  badRequestBody: () => new FrameworkError(400, BAD_REQUEST),
+  /**
+   * Two Content-Length values that disagree (RFC 9112 §6.3): where the body ends is unknown, so the
+   * request is refused and its connection closed rather than acted on (a request-smuggling guard).
+   */
+  ambiguousFraming: () => {
+    const error = new FrameworkError(400, BAD_REQUEST);
+    error.closesConnection = true;
+    return error;
+  },
   methodNotAllowed: (allow: string) =>
     new FrameworkError(405, 'The method is not allowed for the requested URL.', { Allow: allow }),
   payloadTooLarge: () => new FrameworkError(413, 'The data value transmitted exceeds the capacity limit.'),

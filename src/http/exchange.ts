@@ -58,22 +58,31 @@ export class Exchange {
     } else if (response.body !== undefined) {
       text = JSON.stringify(response.body);
     }
-    this.write(response.status, { 'Content-Type': contentType, ...response.headers }, text, bodyless);
+    this.write(response.status, { 'Content-Type': contentType, ...response.headers }, text, bodyless, false);
   }
 
   fail(error: HttpError, bodyless: boolean): void {
-    this.write(error.status, { 'Content-Type': error.contentType, ...error.headers }, error.body(), bodyless);
+    const headers = { 'Content-Type': error.contentType, ...error.headers };
+    this.write(error.status, headers, error.body(), bodyless, error.closesConnection);
   }
 
-  private write(status: number, headers: Record<string, string>, text: string, bodyless: boolean): void {
+  private write(
+    status: number,
+    headers: Record<string, string>,
+    text: string,
+    bodyless: boolean,
+    closeConnection: boolean,
+  ): void {
     if (this.aborted || this.finished) return;
     this.status = status;
     this.res.cork(() => {
       this.res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`);
       for (const [name, value] of Object.entries(this.baseHeaders)) this.res.writeHeader(name, value);
       for (const [name, value] of Object.entries(headers)) this.res.writeHeader(name, value);
-      // endWithoutBody must be called without its length argument: with one, this uWS build aborts.
-      if (bodyless || status === 204 || status === 304) this.res.endWithoutBody();
+      // endWithoutBody must be called without arguments: with any, this uWS build aborts the process.
+      // uWS writes `Connection: close` itself when asked to close.
+      if (closeConnection) this.res.end(bodyless ? '' : text, true);
+      else if (bodyless || status === 204 || status === 304) this.res.endWithoutBody();
       else this.res.end(text);
     });
     this.finish();

@@ -143,9 +143,12 @@ export class HttpServer {
     this.inFlight.add(exchange);
     let request: HttpRequest | undefined;
     let match: RouteMatch = { kind: 'none' };
+    let ambiguousLength = false;
     try {
       const headers: Record<string, string> = {};
       req.forEach((name, value) => {
+        // uWS frames the body by the first Content-Length; a later one that disagrees makes it a guess.
+        if (name === 'content-length' && name in headers && headers[name] !== value) ambiguousLength = true;
         headers[name] = value;
       });
       seen.id = requestId(headers['x-request-id']);
@@ -176,6 +179,10 @@ export class HttpServer {
     } catch (error) {
       this.log.error({ err: error, requestId: seen.id }, 'cannot read request');
       exchange.fail(errors.internal(), false);
+      return;
+    }
+    if (ambiguousLength) {
+      exchange.fail(errors.ambiguousFraming(), seen.method === 'HEAD');
       return;
     }
     void this.dispatch(exchange, request, match, seen.id);

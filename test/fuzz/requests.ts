@@ -26,6 +26,8 @@ export interface FuzzRequest {
   mayClose: boolean;
   /** Send, then half-close: the body announced will never come. */
   halfClose: boolean;
+  /** The one status a well-formed answer may have, when the defect decides it. */
+  expectedStatus?: number;
 }
 
 const INJECTIONS = [
@@ -582,19 +584,21 @@ export function buildRequest(c: Choices, target: Target): FuzzRequest {
     headers.push(['Content-Length', String(Math.floor(data.length / 2))]);
     mayClose = true;
   } else if (c.length === 16) {
+    // Where the body ends is ambiguous: refused with a 400 before anything is read (RFC 9112 §6.3).
     headers.push(['Content-Length', exact], ['Content-Length', String(data.length + 1)]);
-    mayClose = true;
   } else if (c.length === 17) {
     headers.push(['Content-Length', ['-1', 'abc', '99999999999999999999', '1e3', ' 5'][c.pick % 5]!]);
     mayClose = true;
   } else if (c.length === 18 && finalBody) {
     headers.push(['Transfer-Encoding', 'chunked']);
   }
-  if (headers.some(([name]) => name === 'Transfer-Encoding') && finalBody) {
-    const chunked = Buffer.concat([bytes(`${data.length.toString(16)}\r\n`), data, bytes('\r\n0\r\n\r\n')]);
-    return assemble(method, path, queryOf(c), headers, chunked, route, c, mayClose, halfClose);
-  }
-  return assemble(method, path, queryOf(c), headers, finalBody, route, c, mayClose, halfClose);
+  const chunked = headers.some(([name]) => name === 'Transfer-Encoding') && finalBody;
+  const wire = chunked
+    ? Buffer.concat([bytes(`${data.length.toString(16)}\r\n`), data, bytes('\r\n0\r\n\r\n')])
+    : finalBody;
+  const request = assemble(method, path, queryOf(c), headers, wire, route, c, mayClose, halfClose);
+  if (c.length === 16) request.expectedStatus = 400;
+  return request;
 }
 
 function assemble(
@@ -620,6 +624,9 @@ function assemble(
   const rawBytes = /[^\x20-\x7e]/.test(Buffer.concat([path, query]).toString('latin1'));
   // Refused by uWebSockets.js's parser before the application sees them: it closes the connection.
   const unparsed = !PARSED_METHODS.has(method) || path[0] !== 0x2f;
+  // Control characters in a header value (RFC 9110 §5.5 allows none but HTAB): uWS's parser stops
+  // there and waits for more, then its idle timeout closes the connection.
+  const controlInHeader = headers.some(([, v]) => typeof v === 'string' && hasControlCharacter(v));
   // No Content-Length for a body: its bytes are read as a next request, which the parser refuses.
   const unframed =
     body !== null && !headers.some(([name]) => /^(content-length|transfer-encoding)$/i.test(name));
@@ -630,11 +637,20 @@ function assemble(
       mayClose ||
       rawBytes ||
       unparsed ||
+      controlInHeader ||
       unframed ||
       oversizedHead ||
       headers.some(([, v]) => typeof v !== 'string'),
     halfClose,
   };
+}
+
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
+  }
+  return false;
 }
 
 export const requestChoices = choices;

@@ -125,3 +125,63 @@ t.test('malformed HTTP on the wire is refused without taking the server down', a
   const alive = await request(base, { method: 'POST', path: '/0.1/users', body: '{}' });
   t.equal(alive.status, 200, 'still serving');
 });
+
+t.test('a request whose Content-Length values disagree is refused, not acted on', async (t) => {
+  let handled = 0;
+  const counted: Route[] = [
+    {
+      method: 'POST',
+      path: '/users',
+      readsBody: true,
+      handle: () => {
+        handled++;
+        return json({});
+      },
+    },
+    { method: 'HEAD', path: '/status', handle: () => ({ status: 200 }) },
+  ];
+  const { base, close } = await startHttp(counted);
+  t.teardown(close);
+  const port = Number(new URL(base).port);
+  /** Everything the server wrote before closing (or within 2 s). */
+  const exchange = (payload: string) =>
+    new Promise<string>((resolve) => {
+      let data = '';
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(payload));
+      socket.on('data', (chunk) => (data += chunk));
+      socket.on('error', () => resolve(data));
+      socket.on('close', () => resolve(data));
+      setTimeout(() => {
+        socket.destroy();
+        resolve(data);
+      }, 2000);
+    });
+  const message = 'The browser (or proxy) sent a request that this server could not understand.';
+
+  for (const lengths of [
+    ['2', '40'],
+    ['3', '2'],
+  ]) {
+    const answer = await exchange(
+      `POST /0.1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${lengths[0]}\r\nContent-Length: ${lengths[1]}\r\n\r\n{}`,
+    );
+    t.match(answer, /^HTTP\/1\.1 400 /, `Content-Length ${lengths.join(' then ')}: 400`);
+    t.match(answer, /\r\nConnection: close\r\n/i, 'the connection is closed');
+    t.match(answer, /\r\nContent-Type: application\/json\r\n/);
+    t.same(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { message });
+  }
+  const head = await exchange(
+    'HEAD /0.1/status HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 1\r\n\r\n',
+  );
+  t.match(head, /^HTTP\/1\.1 400 /, 'HEAD: 400');
+  t.equal(head.slice(head.indexOf('\r\n\r\n') + 4), '', 'HEAD: no body');
+  t.equal(handled, 0, 'the handler never ran');
+
+  const same = await exchange(
+    'POST /0.1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+      'Content-Length: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+  );
+  t.match(same, /^HTTP\/1\.1 200 /, 'the same length twice is not ambiguous');
+  t.equal(handled, 1);
+});
