@@ -1,5 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { Database } from '../entities/orm.js';
+import { lockProvisioning } from '../provisioning/provision.js';
 import { applyPlan } from './apply.js';
 import { type Plan, planImport, type TableSummary } from './plan.js';
 import { readUpstream, type UpstreamSnapshot } from './source.js';
@@ -50,6 +51,8 @@ export async function importSnapshot(
 ): Promise<ImportResult> {
   const now = options.now ?? Math.floor(Date.now() / 1000);
   return options.orm.em.fork().transactional(async (em: SqlEntityManager) => {
+    // A server starting meanwhile would provision the master tenant the import is replacing: it waits.
+    await lockProvisioning(em);
     const plan = planImport(snapshot, await readTarget(em), now);
     const result: ImportResult = { plan, written: false, schemaVersion: snapshot.schemaVersion };
     if (plan.conflicts.length > 0) throw new ImportConflictError(result);

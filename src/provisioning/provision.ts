@@ -27,7 +27,7 @@ export type ProvisioningConfig = Pick<
 const SLUG_MAX_LENGTH = 80;
 const DEFAULT_DESCRIPTION = 'Automatically created';
 /** Arbitrary constant, distinct from the migrations' one: serialises provisioning of several processes. */
-const PROVISIONING_LOCK_KEY = 0x7761_7a70; // 'wazp'
+export const PROVISIONING_LOCK_KEY = 0x7761_7a70; // 'wazp'
 
 /** Which tenants a step covers: every tenant (start-up) or one (tenant creation). */
 type Scope = { kind: 'all' } | { kind: 'one'; tenant: string };
@@ -333,7 +333,11 @@ async function deleteOrphanPolicies(
   }
 }
 
-async function lockProvisioning(em: SqlEntityManager): Promise<void> {
+/**
+ * Holds, until `em`'s transaction ends, the lock under which the master tenant and the default
+ * policies and groups are written: start-up provisioning and an import take turns.
+ */
+export async function lockProvisioning(em: SqlEntityManager): Promise<void> {
   // Several processes starting at once on one PostgreSQL database take turns; SQLite serialises writers.
   if (em.getPlatform().constructor.name.startsWith('PostgreSql')) {
     await em.execute('select pg_advisory_xact_lock(?)', [PROVISIONING_LOCK_KEY]);

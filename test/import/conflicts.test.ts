@@ -2,9 +2,12 @@
 // same email address): the import reports each one and writes nothing. Also the CLI: its report, its
 // exit status, and no secret in its output.
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import t from 'tap';
 import { openDatabase } from '../../src/entities/orm.js';
 import { ImportConflictError, importUpstream } from '../../src/import/index.js';
+import { PROVISIONING_LOCK_KEY } from '../../src/provisioning/provision.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { createUser, masterUuid } from '../helpers/fixtures.js';
 import { run } from '../helpers/process.js';
@@ -53,6 +56,45 @@ t.test('conflicting users abort the import before anything is written', async (t
   t.match(cli.stdout, /conflicts \(3\), nothing was imported:/);
   t.match(cli.stderr, /3 conflict\(s\)/);
   t.strictSame(await targetContents(orm), before, 'nothing written by the CLI either');
+});
+
+t.test('an import and start-up provisioning take turns on the provisioning lock', async (t) => {
+  const source = await restoreUpstreamFixture(t);
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  const orm = await openDatabase(db.uri);
+  t.teardown(() => orm.close());
+  const before = await targetContents(orm);
+
+  // Another process provisioning: it holds the provisioning lock for its transaction.
+  const provisioning = new pg.Client({ connectionString: db.uri });
+  await provisioning.connect();
+  t.teardown(() => provisioning.end());
+  await provisioning.query('begin');
+  await provisioning.query('select pg_advisory_xact_lock($1)', [PROVISIONING_LOCK_KEY]);
+
+  let settled = false;
+  const running = importUpstream({ from: source.uri, orm }).finally(() => {
+    settled = true;
+  });
+  await sleep(1500);
+  t.notOk(settled, 'the import waits while provisioning runs');
+  t.strictSame(await targetContents(orm), before, 'and has written nothing');
+
+  await provisioning.query('commit');
+  const result = await running;
+  t.ok(result.written, 'then it imports');
+  const users = (await orm.em.fork().execute('select count(*) as n from "auth_user"')) as { n: string }[];
+  t.ok(Number(users[0]!.n) > 1, 'upstream users are there');
+
+  // A server provisioning at start-up can go on once the import committed.
+  await provisioning.query('begin');
+  const lock = await provisioning.query<{ locked: boolean }>(
+    'select pg_try_advisory_xact_lock($1) as locked',
+    [PROVISIONING_LOCK_KEY],
+  );
+  t.ok(lock.rows[0]!.locked, 'the import released the lock with its transaction');
+  await provisioning.query('rollback');
 });
 
 t.test('the CLI: dry run, import, and never a secret in its output', async (t) => {
