@@ -3,6 +3,7 @@ import { errors } from '../http/errors.js';
 import type { Step } from '../http/route.js';
 import type { TenantHierarchy } from '../tenants/hierarchy.js';
 import { userTenant } from '../tokens/check.js';
+import type { LiveToken } from '../tokens/record.js';
 
 declare module '../http/request.js' {
   interface RequestLocals {
@@ -11,22 +12,29 @@ declare module '../http/request.js' {
   }
 }
 
+/** The caller's own tenant: its user's, else the one its token names, else the master tenant. */
+export async function callerTenant(
+  orm: Database,
+  hierarchy: TenantHierarchy,
+  token: LiveToken,
+): Promise<string> {
+  const userUuid = token.userUuid;
+  if (userUuid) {
+    const tenant = await userTenant(orm, userUuid);
+    if (tenant === null) throw errors.unknown('users', userUuid);
+    return tenant;
+  }
+  const fromToken = token.record.metadata.tenant_uuid;
+  return typeof fromToken === 'string' ? fromToken : hierarchy.masterUuid();
+}
+
 /**
  * Resolves the scoping tenant: the caller's current tenant, or the `Wazo-Tenant` header when it names
  * that tenant or a descendant. Runs after `requireAcl`.
  */
 export function resolveScopingTenant(orm: Database, hierarchy: TenantHierarchy): Step {
   return async (request) => {
-    const token = request.locals.token!;
-    const userUuid = token.userUuid;
-    let caller: string | null;
-    if (userUuid) {
-      caller = await userTenant(orm, userUuid);
-      if (caller === null) throw errors.unknown('users', userUuid);
-    } else {
-      const fromToken = token.record.metadata.tenant_uuid;
-      caller = typeof fromToken === 'string' ? fromToken : await hierarchy.masterUuid();
-    }
+    const caller = await callerTenant(orm, hierarchy, request.locals.token!);
     const wanted = request.headers['wazo-tenant'];
     if (!wanted || wanted === caller) {
       request.locals.tenantUuid = caller;

@@ -1,4 +1,5 @@
 import { requireAcl } from '../authz/require-acl.js';
+import { userVisibility } from '../authz/user-visibility.js';
 import { Email } from '../entities/index.js';
 import { errors } from '../http/errors.js';
 import { empty } from '../http/request.js';
@@ -13,6 +14,7 @@ import { inMailTransaction, mintMailToken, spendIfMailToken } from './mail-token
  */
 export function confirmationRoutes(deps: SelfServiceDependencies): Route[] {
   const { orm, outbox, tokens, hierarchy, mailer, config, logger } = deps;
+  const visible = userVisibility(orm, hierarchy);
 
   const confirm = async (emailUuid: string) => {
     const confirmed = await orm.em.fork().nativeUpdate(Email, { uuid: emailUuid }, { confirmed: true });
@@ -24,15 +26,14 @@ export function confirmationRoutes(deps: SelfServiceDependencies): Route[] {
       method: 'GET',
       path: '/users/{user_uuid:uuid}/emails/{email_uuid:uuid}/confirm',
       summary: 'Mails a confirmation link for one of the user’s addresses',
+      // Upstream checks the ACL only; here a user outside the caller's tenant subtree is unknown too.
       steps: [requireAcl(tokens, 'auth.users.{user_uuid}.emails.{email_uuid}.confirm.read')],
       async handle(request) {
         const userUuid = request.params.user_uuid!;
         const emailUuid = request.params.email_uuid!;
+        if (!(await visible(request, userUuid))) throw errors.unknown('users', userUuid);
         const email = await orm.em.fork().findOne(Email, { uuid: emailUuid }, { populate: ['user'] });
-        if (!email || email.user.uuid !== userUuid) {
-          if (!(await deps.users.exists(userUuid))) throw errors.unknown('users', userUuid);
-          throw errors.unknown('emails', emailUuid);
-        }
+        if (!email || email.user.uuid !== userUuid) throw errors.unknown('emails', emailUuid);
         if (email.confirmed) throw errors.emailAlreadyConfirmed(emailUuid);
         const masterTenant = await hierarchy.masterUuid();
         await inMailTransaction(outbox, 'emails', logger, async (em, emit) => {

@@ -1,5 +1,6 @@
 import { passwordManagedExternally, type WazoUserBackend } from '../authentication/wazo-user.js';
 import { requireAcl } from '../authz/require-acl.js';
+import type { UserVisibility } from '../authz/user-visibility.js';
 import type { User } from '../entities/index.js';
 import { errors } from '../http/errors.js';
 import { empty, json } from '../http/request.js';
@@ -14,6 +15,7 @@ export interface UserLoginRouteDependencies {
   tokens: TokenService;
   users: UserRepository;
   backend: WazoUserBackend;
+  visible: UserVisibility;
 }
 
 /** The login the old password is checked through: the username, else the main confirmed address. */
@@ -26,9 +28,11 @@ function loginOf(user: User): string | null {
 
 /**
  * What a user logs in with: `PUT /users/{u}/password` and the address lists of `PUT /users/{u}/emails`
- * (self-service) and `PUT /admin/users/{u}/emails` (users.md §3). Upstream scopes none of them to a tenant.
+ * (self-service) and `PUT /admin/users/{u}/emails` (users.md §3). Upstream scopes none of them to a
+ * tenant; here a user outside the caller's tenant subtree is unknown (`userVisibility`), checked where
+ * upstream looks the user up, after the body's validation.
  */
-export function userLoginRoutes({ tokens, users, backend }: UserLoginRouteDependencies): Route[] {
+export function userLoginRoutes({ tokens, users, backend, visible }: UserLoginRouteDependencies): Route[] {
   const emails = (path: string, template: string, variant: EmailsVariant): Route => ({
     method: 'PUT',
     path,
@@ -37,6 +41,7 @@ export function userLoginRoutes({ tokens, users, backend }: UserLoginRouteDepend
     async handle(request) {
       const uuid = request.params.user_uuid!;
       const submitted = parseEmailsPut(request.body, variant);
+      if (!(await visible(request, uuid))) throw errors.unknown('users', uuid);
       const replaced = await users.replaceEmails(uuid, submitted);
       if (!replaced) throw errors.unknown('users', uuid);
       return json(
@@ -59,7 +64,7 @@ export function userLoginRoutes({ tokens, users, backend }: UserLoginRouteDepend
       async handle(request) {
         const uuid = request.params.user_uuid!;
         const body = parsePasswordChange(request.body);
-        const user = await users.find(uuid);
+        const user = (await visible(request, uuid)) ? await users.find(uuid) : null;
         if (!user) throw errors.unknown('users', uuid);
         const login = loginOf(user);
         if (login === null) throw errors.authenticationFailed();

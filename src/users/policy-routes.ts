@@ -1,5 +1,6 @@
 import { requireAcl } from '../authz/require-acl.js';
 import { scopedSteps } from '../authz/scoped.js';
+import type { UserVisibility } from '../authz/user-visibility.js';
 import { errors } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
 import { empty, json } from '../http/request.js';
@@ -18,13 +19,17 @@ export interface UserPolicyRouteDependencies extends PolicyLookup {
   users: UserRepository;
   /** The `resolveScopingTenant` step of the user routes. */
   scopingTenant: Step;
+  visible: UserVisibility;
 }
 
 const LINK = '/users/{user_uuid:uuid}/policies/{policy}';
 
 /**
  * The user↔policy links (users.md §3). Upstream scopes them only partly: the list and the link ignore the
- * user's tenant, the link looks a UUID up in every tenant, the unlink scopes the policy but not the user.
+ * user's tenant (its FIXME), the link looks a policy UUID up in every tenant, the unlink scopes the policy
+ * but not the user. Here the user must also be within the caller's tenant subtree (`userVisibility`):
+ * another tenant's user has an empty list, as an unknown user, and linking or unlinking is the 404
+ * unknown-user upstream gives where it finds no user. The policy lookups stay upstream's.
  */
 export function userPolicyRoutes({
   tokens,
@@ -32,6 +37,7 @@ export function userPolicyRoutes({
   policies,
   hierarchy,
   scopingTenant,
+  visible,
 }: UserPolicyRouteDependencies): Route[] {
   const lookup = { policies, hierarchy };
   const scoped = scopedSteps(tokens, scopingTenant);
@@ -44,7 +50,9 @@ export function userPolicyRoutes({
       steps: [requireAcl(tokens, 'auth.users.{user_uuid}.policies.read')],
       async handle(request) {
         const params = listQuery(request.query, USER_POLICY_LIST);
-        const { items, total, filtered } = await policies.listForUser(request.params.user_uuid!, params);
+        const uuid = request.params.user_uuid!;
+        if (!(await visible(request, uuid))) return json({ items: [], total: 0, filtered: 0 });
+        const { items, total, filtered } = await policies.listForUser(uuid, params);
         return json({ items: items.map((policy) => policyJson(policy)), total, filtered });
       },
     },
@@ -60,8 +68,12 @@ export function userPolicyRoutes({
           request.locals.tenantUuid!,
           'anywhere',
         );
-        return addPolicyLink(request.locals.token!, found, { resource: 'users', uuid: userUuid }, (policy) =>
-          users.linkPolicy(userUuid, policy),
+        return addPolicyLink(
+          request.locals.token!,
+          found,
+          { resource: 'users', uuid: userUuid },
+          async (policy) =>
+            (await visible(request, userUuid)) ? users.linkPolicy(userUuid, policy) : 'unknown-user',
         );
       },
     },
@@ -73,9 +85,9 @@ export function userPolicyRoutes({
         const userUuid = request.params.user_uuid!;
         const { policy } = await findPolicy(lookup, request.params.policy!, request.locals.tenantUuid!);
         assertMayRemove(request.locals.token!, aclOf(policy));
-        // Nothing removed: an unknown user is a 404, a policy that was not linked is not.
-        if (!(await users.unlinkPolicy(userUuid, policy.uuid)) && !(await users.exists(userUuid)))
-          throw errors.unknown('users', userUuid);
+        if (!(await visible(request, userUuid))) throw errors.unknown('users', userUuid);
+        // Nothing removed from a visible user: the policy was not linked, which is no error.
+        await users.unlinkPolicy(userUuid, policy.uuid);
         return empty(204);
       },
     },

@@ -1,6 +1,7 @@
 import { WazoUserBackend } from '../authentication/wazo-user.js';
 import { scopedSteps } from '../authz/scoped.js';
 import { resolveScopingTenant } from '../authz/scoping-tenant.js';
+import { userVisibility } from '../authz/user-visibility.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
@@ -44,6 +45,7 @@ export function userRoutes({
   const methods = authenticationMethods;
   /** A single user is reachable from any tenant of the scoping tenant's subtree (conventions.md §3). */
   const visibleTenants = (request: HttpRequest) => hierarchy.visibleTenants(request.locals.tenantUuid!);
+  const visible = userVisibility(orm, hierarchy);
 
   return [
     {
@@ -135,7 +137,14 @@ export function userRoutes({
         return empty(204);
       },
     },
-    ...userLoginRoutes({ tokens, users, backend: new WazoUserBackend(orm) }),
-    ...userPolicyRoutes({ tokens, hierarchy, users, policies: new PolicyRepository(orm), scopingTenant }),
+    ...userLoginRoutes({ tokens, users, backend: new WazoUserBackend(orm), visible }),
+    ...userPolicyRoutes({
+      tokens,
+      hierarchy,
+      users,
+      policies: new PolicyRepository(orm),
+      scopingTenant,
+      visible,
+    }),
   ];
 }

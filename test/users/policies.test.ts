@@ -101,7 +101,18 @@ t.test('user policies', async (t) => {
       [`auth.users.${alice}.policies.child_only.create`, 'child.#'],
       child,
     );
-    t.equal((await narrow.put(`/users/${alice}/policies/child_only`)).status, 204, 'the ACL names the slug');
+    // Upstream reaches a user of any tenant here (its FIXME); this server only the caller's subtree.
+    const outside = await narrow.put(`/users/${alice}/policies/child_only`);
+    t.equal(outside.status, 404, "a user outside the caller's tenant: unknown");
+    t.strictSame(apiError(outside), unknownError('user', alice));
+    t.equal((await admin.put(`/users/${alice}/policies/child_only`, child)).status, 204, 'by the master');
+    const narrowZed = await userCaller(
+      server,
+      'narrow-zed',
+      [`auth.users.${zed}.policies.child_only.create`, 'child.#'],
+      child,
+    );
+    t.equal((await narrowZed.put(`/users/${zed}/policies/child_only`)).status, 204, 'the ACL names the slug');
     const refused = await narrow.put(`/users/${alice}/policies/${childOnly.uuid}`);
     t.equal(refused.status, 401);
     t.equal(
@@ -110,7 +121,7 @@ t.test('user policies', async (t) => {
     );
   });
 
-  t.test('GET: direct links only, stored values, list parameters, no tenant scoping', async (t) => {
+  t.test('GET: direct links only, stored values, list parameters, Wazo-Tenant ignored', async (t) => {
     const viaGroup = orm.em.fork();
     const group = viaGroup.create(Group, { name: 'team', slug: 'team', tenant: master });
     group.users.add(viaGroup.getReference(User, alice));
@@ -190,7 +201,12 @@ t.test('user policies', async (t) => {
 
     t.equal((await admin.delete(`/users/${alice}/policies/${reader.uuid}`)).status, 204);
     t.equal((await admin.delete(`/users/${alice}/policies/reader`)).status, 204, 'not linked any more: 204');
-    t.equal((await childAdmin.delete(`/users/${alice}/policies/child_only`)).status, 204, 'user not scoped');
+    // Upstream does not scope the user here; this server does (the caller's own subtree).
+    const outside = await childAdmin.delete(`/users/${alice}/policies/child_only`);
+    t.equal(outside.status, 404, "a user outside the caller's tenant: unknown");
+    t.strictSame(apiError(outside), unknownError('user', alice));
+    t.strictSame(namesOf(await policiesOf(alice)), ['child_only', 'sibling_only'], 'still linked');
+    t.equal((await admin.delete(`/users/${alice}/policies/child_only`, child)).status, 204, 'by the master');
     t.strictSame(namesOf(await policiesOf(alice)), ['sibling_only']);
     const noUser = await admin.delete(`/users/${UNKNOWN}/policies/${writer.uuid}`);
     t.equal(noUser.status, 404);
