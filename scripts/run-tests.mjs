@@ -4,9 +4,11 @@
 // green run on coverage below 100%, which is a report here, not a gate.
 //
 // Files named `*.serial.test.ts` disturb shared services (they stop the broker, for instance): they run
-// after all the others, one at a time.
+// after all the others, one at a time. Files named `*.last.test.ts` judge the run itself (the secrets
+// its servers must not have logged, collected in WAZO_AUTH_TEST_LOG_DIR): they run at the very end.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -32,6 +34,8 @@ const files = testFiles(join(root, 'test'))
 const filter = process.argv.slice(2);
 const selected = filter.length ? files.filter((file) => filter.some((part) => file.includes(part))) : files;
 const serial = (file) => file.endsWith('.serial.test.ts');
+const last = (file) => file.endsWith('.last.test.ts');
+const logDir = mkdtempSync(join(tmpdir(), 'wazo-auth-test-logs-'));
 
 /** Runs tap on `group`; resolves with its counts (a run that dies without a summary counts one failure). */
 function runTap(group, extraArgs) {
@@ -39,7 +43,11 @@ function runTap(group, extraArgs) {
   const tap = spawn(
     join(root, 'node_modules/.bin/tap'),
     ['--disable-coverage', '--reporter=tap', '--timeout=180', ...extraArgs, ...group],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, WAZO_AUTH_TEST_LOG_DIR: logDir },
+    },
   );
   let tail = '';
   tap.stdout.on('data', (chunk) => {
@@ -59,11 +67,16 @@ function runTap(group, extraArgs) {
 
 const runs = [
   await runTap(
-    selected.filter((file) => !serial(file)),
+    selected.filter((file) => !serial(file) && !last(file)),
     [],
   ),
   await runTap(selected.filter(serial), ['--jobs=1']),
+  // The judges of the run judge whatever ran, whichever files were chosen.
+  await runTap(files.filter(last), ['--jobs=1']),
 ];
+// Kept when a judge failed, to look into; otherwise the logs of a run are of no further use.
+if (runs[2].fail > 0) console.log(`# the run's server logs and secrets are kept in ${logDir}`);
+else rmSync(logDir, { recursive: true, force: true });
 const total = (key) => runs.reduce((sum, run) => sum + run[key], 0);
 const skipped = total('skip');
 console.log(`${total('pass')} passed, ${total('fail')} failed${skipped ? `, ${skipped} skipped` : ''}`);

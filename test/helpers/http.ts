@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { recordExchangeSecrets } from './leak-watch.js';
 
 export interface ClientResponse {
   status: number;
@@ -36,6 +37,14 @@ export function request(base: string, req: ClientRequest): Promise<ClientRespons
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
+          recordExchangeSecrets(
+            req.method ?? 'GET',
+            req.path,
+            req.headers ?? {},
+            req.body,
+            res.statusCode ?? 0,
+            text,
+          );
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
         });
         res.on('error', reject);

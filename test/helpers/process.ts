@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { basic, JSON_HEADERS } from './app.js';
 import { request } from './http.js';
+import { recordLog } from './leak-watch.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 
@@ -12,12 +13,15 @@ export interface RunResult {
 }
 
 function start(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     // Only what the test gives, plus PATH: the developer's own WAZO_AUTH_* must not leak in.
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on('data', (chunk) => recordLog(chunk.toString()));
+  return child;
 }
 
 /** Runs a command of the project to completion (e.g. the bootstrap CLI). */

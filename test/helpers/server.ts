@@ -3,12 +3,15 @@ import { type Config, loadConfig } from '../../src/config/index.js';
 import type { Route } from '../../src/http/route.js';
 import { HttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log/logger.js';
+import { recordLog } from './leak-watch.js';
 
 /** Collects every log line, so tests can assert what was (and was not) logged. */
 export class LogSink extends Writable {
   readonly lines: string[] = [];
   override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    const text = chunk.toString('utf8');
+    this.lines.push(...text.split('\n').filter(Boolean));
+    recordLog(text);
     done();
   }
 }
