@@ -9,6 +9,7 @@ import type { Teardown } from '../helpers/bus.js';
 import { adminCaller, apiError, userCaller } from '../helpers/callers.js';
 import type { ClientResponse } from '../helpers/http.js';
 import { type SinkMessage, startSmtpSink } from '../helpers/smtp-sink.js';
+import { attemptLogin } from '../helpers/tokens.js';
 
 /** Short lifetimes, so that expiry can be watched; the steps of one test take far less. */
 const LIFETIME_S = 3;
@@ -204,13 +205,7 @@ t.test('password reset', async (t) => {
       headers: { ...JSON_HEADERS, ...(where === 'header' ? { 'X-Auth-Token': token } : {}) },
       body: JSON.stringify(body),
     });
-  const login = (username: string, password: string) =>
-    server.call({
-      method: 'POST',
-      path: '/0.1/token',
-      headers: { ...JSON_HEADERS, Authorization: basic(username, password) },
-      body: '{}',
-    });
+  const login = (name: string, password: string) => attemptLogin(server, name, password);
 
   await t.test('by username: the mail, the link, the new password, sessions ended', async (t) => {
     const session = (await login('carol', 'old')).json<{ data: { token: string } }>().data.token;

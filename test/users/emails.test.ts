@@ -1,7 +1,7 @@
 // PUT /users/{user_uuid}/emails and PUT /admin/users/{user_uuid}/emails (users.md §2.1, §3).
 import t from 'tap';
 import { Email, User } from '../../src/entities/index.js';
-import { basic, JSON_HEADERS, startTestApp } from '../helpers/app.js';
+import { startTestApp } from '../helpers/app.js';
 import {
   adminCaller,
   apiError,
@@ -11,6 +11,7 @@ import {
   userCaller,
 } from '../helpers/callers.js';
 import type { ClientResponse } from '../helpers/http.js';
+import { attemptLogin } from '../helpers/tokens.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -33,13 +34,7 @@ t.test('PUT /users/{u}/emails and /admin/users/{u}/emails', async (t) => {
     return res.json<UserBody>();
   };
   const stored = async (uuid: string) => (await admin.get(`/users/${uuid}`)).json<UserBody>().emails;
-  const login = (name: string, password: string) =>
-    server.call({
-      method: 'POST',
-      path: '/0.1/token',
-      headers: { ...JSON_HEADERS, Authorization: basic(name, password) },
-      body: '{}',
-    });
+  const login = (name: string, password: string) => attemptLogin(server, name, password);
 
   const alice = await newUser({ username: 'alice', email_address: 'alice@wonder.land', password: 'pw' });
   const aliceMain = alice.emails[0]!;

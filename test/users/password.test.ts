@@ -1,11 +1,11 @@
 // PUT /users/{user_uuid}/password (users.md §3, sessions.md §4, idp.md §5).
 import t from 'tap';
 import { Email, Tenant, Token, User } from '../../src/entities/index.js';
-import { basic, JSON_HEADERS, startTestApp } from '../helpers/app.js';
+import { JSON_HEADERS, startTestApp } from '../helpers/app.js';
 import { adminCaller, apiError, caller, legacyError, unknownError, userCaller } from '../helpers/callers.js';
 import { createTenant, createUser } from '../helpers/fixtures.js';
 import type { ClientResponse } from '../helpers/http.js';
-import { tokenFor } from '../helpers/tokens.js';
+import { attemptLogin, tokenFor } from '../helpers/tokens.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const AUTHENTICATION_FAILED = { status: 401, reason: 'Authentication Failed', status_code: 401 };
@@ -18,12 +18,7 @@ t.test('PUT /users/{user_uuid}/password', async (t) => {
   const change = (uuid: string, body: unknown, tenant?: string) =>
     admin.put(`/users/${uuid}/password`, tenant, body);
   const login = (name: string, password: string, body: object = {}) =>
-    server.call({
-      method: 'POST',
-      path: '/0.1/token',
-      headers: { ...JSON_HEADERS, Authorization: basic(name, password) },
-      body: JSON.stringify(body),
-    });
+    attemptLogin(server, name, password, body);
   const tokenStatus = async (token: string) => (await server.call({ path: `/0.1/token/${token}` })).status;
   const storedHash = async (uuid: string) => (await orm.em.fork().findOneOrFail(User, { uuid })).passwordHash;
   /** Status and legacy body, to compare with AUTHENTICATION_FAILED. */

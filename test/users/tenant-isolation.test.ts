@@ -3,10 +3,11 @@
 // subtree here. `Wazo-Tenant` stays ignored on them, as upstream does.
 import t from 'tap';
 import { Email, User } from '../../src/entities/index.js';
-import { basic, JSON_HEADERS, startTestApp } from '../helpers/app.js';
+import { startTestApp } from '../helpers/app.js';
 import { adminCaller, apiError, createPolicy, unknownError, userCaller } from '../helpers/callers.js';
 import { createTenant, createUser } from '../helpers/fixtures.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
+import { attemptLogin } from '../helpers/tokens.js';
 
 t.test("an administrator of one tenant cannot reach another tenant's users", async (t) => {
   const sink = await startSmtpSink(t);
@@ -37,13 +38,7 @@ t.test("an administrator of one tenant cannot reach another tenant's users", asy
   const hashOf = async (uuid: string) => (await orm.em.fork().findOneOrFail(User, { uuid })).passwordHash;
   const addressesOf = async (uuid: string) =>
     (await orm.em.fork().find(Email, { user: uuid })).map((email) => email.address);
-  const login = (name: string, password: string) =>
-    server.call({
-      method: 'POST',
-      path: '/0.1/token',
-      headers: { ...JSON_HEADERS, Authorization: basic(name, password) },
-      body: '{}',
-    });
+  const login = (name: string, password: string) => attemptLogin(server, name, password);
   const policy = await createPolicy(childAdmin, { name: 'child-policy', acl: ['confd.users.read'] }, child);
   const linkedPolicies = async (uuid: string) =>
     (await admin.get(`/users/${uuid}/policies`))

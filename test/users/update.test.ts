@@ -2,7 +2,7 @@
 // sessions.md §4).
 import t from 'tap';
 import { Token, User } from '../../src/entities/index.js';
-import { basic, JSON_HEADERS, startTestApp } from '../helpers/app.js';
+import { startTestApp } from '../helpers/app.js';
 import {
   adminCaller,
   apiError,
@@ -12,7 +12,7 @@ import {
   userCaller,
 } from '../helpers/callers.js';
 import { createTenant, createUser, masterUuid } from '../helpers/fixtures.js';
-import { tokenFor } from '../helpers/tokens.js';
+import { attemptLogin, tokenFor } from '../helpers/tokens.js';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 const BAD_BODY = { message: 'The browser (or proxy) sent a request that this server could not understand.' };
@@ -45,13 +45,7 @@ t.test('PUT /users/{user_uuid}', async (t) => {
   const put = (uuid: string, body: unknown, tenant?: string) => admin.put(`/users/${uuid}`, tenant, body);
   const read = async (uuid: string) => (await admin.get(`/users/${uuid}`)).json<UserBody>();
   const tokenStatus = async (token: string) => (await server.call({ path: `/0.1/token/${token}` })).status;
-  const login = (username: string, password: string) =>
-    server.call({
-      method: 'POST',
-      path: '/0.1/token',
-      headers: { ...JSON_HEADERS, Authorization: basic(username, password) },
-      body: '{}',
-    });
+  const login = (name: string, password: string) => attemptLogin(server, name, password);
 
   const alice = await created({
     username: 'alice',
