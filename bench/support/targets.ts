@@ -64,7 +64,12 @@ export async function load(target: Target, path: string, options: LoadOptions = 
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
   });
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${target.name} ${method} ${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    const statuses = Object.entries(result.statusCodeStats ?? {})
+      .map(([status, { count }]) => `${status}: ${count}`)
+      .join(', ');
+    throw new Error(
+      `${target.name} ${method} ${path}: ${result.non2xx} non-2xx (${statuses}), ${result.errors} errors`,
+    );
   }
   return {
     target: target.name,

@@ -115,6 +115,19 @@ export class ThrottleCounters {
     return kind === 'username' ? this.acquireUsername(key, now) : this.acquireAddress(key, now);
   }
 
+  /**
+   * Whether an address is refused now, holding no slot: for logins with no password to guess, which
+   * neither wait for in-flight verifications nor count as failures.
+   */
+  addressRefusal(key: string, now: number): Admission {
+    const state = this.addresses.get(key);
+    if (!state) return { ok: true };
+    const level = this.addressLevel(state, now);
+    const capacity = this.address.failures;
+    if (Math.ceil(level) < capacity) return { ok: true };
+    return { ok: false, retryAfterMs: Math.max((level - (capacity - 1)) / this.drain, 1) };
+  }
+
   settle(kind: Kind, key: string, outcome: Outcome, now: number): void {
     if (kind === 'username') this.settleUsername(key, outcome, now);
     else this.settleAddress(key, outcome, now);

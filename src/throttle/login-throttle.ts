@@ -19,7 +19,11 @@ export interface ThrottleSettings {
   maxEntries: number;
 }
 
-const COMMANDS = { acquire: 'throttle.acquire', settle: 'throttle.settle' } as const;
+const COMMANDS = {
+  acquire: 'throttle.acquire',
+  settle: 'throttle.settle',
+  addressRefusal: 'throttle.address-refusal',
+} as const;
 
 interface Slot {
   kind: Kind;
@@ -52,6 +56,7 @@ export class LoginThrottle {
       const { kind, key } = slot as Slot;
       return this.counters.acquire(kind, key, this.clock());
     });
+    peer.handle(COMMANDS.addressRefusal, (key) => this.counters.addressRefusal(key as string, this.clock()));
     peer.handle(COMMANDS.settle, (payload) => {
       const { kind, key, outcome } = payload as Slot & { outcome: Outcome };
       this.counters.settle(kind, key, outcome, this.clock());
@@ -69,20 +74,28 @@ export class LoginThrottle {
    */
   async admit(login: string | null, address: string): Promise<Ticket> {
     if (!this.settings.enabled) return NO_TICKET;
-    const slots: Slot[] = [{ kind: 'address', key: keyOf('a', address) }];
-    if (login !== null) slots.push({ kind: 'username', key: keyOf('u', login.toLowerCase()) });
+    const addressKey = keyOf('a', address);
+    if (login === null) {
+      // A refresh token or SAML session id is a random UUID: nothing to guess. Such logins hold no slot
+      // (a service or a proxy may run hundreds at once from one address) and their failures do not
+      // count; only an address already refused for password failures is refused for them too.
+      const admission = await this.addressRefusal(addressKey);
+      if (!admission.ok) this.refuse(address, ['address'], admission.retryAfterMs);
+      return NO_TICKET;
+    }
+    const slots: Slot[] = [
+      { kind: 'address', key: addressKey },
+      { kind: 'username', key: keyOf('u', login.toLowerCase()) },
+    ];
     const admissions = await Promise.all(slots.map((slot) => this.acquire(slot)));
     const granted = slots.filter((_, i) => admissions[i]!.ok);
     if (granted.length < slots.length) {
       await Promise.all(granted.map((slot) => this.settle(slot, 'neutral')));
-      const waitMs = Math.max(...admissions.map((a) => (a.ok ? 0 : a.retryAfterMs)));
-      const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-      this.logger?.info(
-        { remoteAddr: address, throttled: slots.filter((_, i) => !admissions[i]!.ok).map((s) => s.kind) },
-        'login throttled for %ds',
-        retryAfter,
+      this.refuse(
+        address,
+        slots.filter((_, i) => !admissions[i]!.ok).map((s) => s.kind),
+        Math.max(...admissions.map((a) => (a.ok ? 0 : a.retryAfterMs))),
       );
-      throw errors.tooManyLoginFailures(retryAfter);
     }
     let settled = false;
     return {
@@ -92,6 +105,23 @@ export class LoginThrottle {
         await Promise.all(slots.map((slot) => this.settle(slot, outcome)));
       },
     };
+  }
+
+  private refuse(address: string, throttled: Kind[], waitMs: number): never {
+    const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+    this.logger?.info({ remoteAddr: address, throttled }, 'login throttled for %ds', retryAfter);
+    throw errors.tooManyLoginFailures(retryAfter);
+  }
+
+  private async addressRefusal(key: string): Promise<Admission> {
+    try {
+      return await this.onOwner(key, COMMANDS.addressRefusal, key, () =>
+        this.counters.addressRefusal(key, this.clock()),
+      );
+    } catch (error) {
+      this.logger?.warn({ err: error }, 'login throttle unavailable: login admitted');
+      return { ok: true };
+    }
   }
 
   private onOwner<T>(key: string, command: string, payload: unknown, local: () => T): Promise<T> {

@@ -122,6 +122,49 @@ t.test('POST /token is throttled per source address (as rest_api.num_proxies com
   t.equal(refreshLogin.status, 429, 'logins without Basic credentials are throttled by address too');
 });
 
+t.test('logins with no password to guess hold no slot and count no failure', async (t) => {
+  const server = await startTestApp(t);
+  await createUser(server.orm, { username: 'frank', password: 'pw' });
+  const settings = { ...SMALL, address: { failures: 6, windowSeconds: 600 } };
+  const { call } = await throttledTokenRoutes(t, server, settings);
+  const offline = await call({
+    method: 'POST',
+    path: '/0.1/token',
+    headers: { ...JSON_HEADERS, Authorization: basic('frank', 'pw') },
+    body: '{"access_type": "offline", "client_id": "desk"}',
+  });
+  t.equal(offline.status, 200);
+  const refreshToken = offline.json<{ data: { refresh_token: string } }>().data.refresh_token;
+  const refresh = (token: string) =>
+    call({
+      method: 'POST',
+      path: '/0.1/token',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ refresh_token: token, client_id: 'desk' }),
+    });
+
+  // Far more at once than the address's 6 slots: a service, or every client behind one proxy.
+  const together = await Promise.all(Array.from({ length: 40 }, () => refresh(refreshToken)));
+  t.strictSame(
+    [...new Set(together.map((res) => res.status))],
+    [200],
+    '40 concurrent refresh-token logins from one address',
+  );
+  for (let i = 0; i < 10; i++)
+    t.equal(
+      (await refresh(`00000000-0000-4000-8000-00000000000${i}`)).status,
+      401,
+      `unknown refresh token ${i}`,
+    );
+  const password = await call({
+    method: 'POST',
+    path: '/0.1/token',
+    headers: { ...JSON_HEADERS, Authorization: basic('frank', 'pw') },
+    body: '{}',
+  });
+  t.equal(password.status, 200, 'those failures did not fill the address bucket');
+});
+
 t.test('the counters of a username are shared by the workers', async (t) => {
   const peers = linkedPeers(3);
   const throttles = peers.map((peer) => new LoginThrottle(SMALL, peer));
@@ -147,9 +190,9 @@ t.test('the counters of a username are shared by the workers', async (t) => {
     const outcomes = { local: 0, remote: 0 };
     for (let i = 0; i < 20; i++) {
       const address = `192.0.2.${i}`;
-      await (await throttle.admit(null, address)).settle('failure');
+      await (await throttle.admit(`user-${i}`, address)).settle('failure');
       try {
-        await (await throttle.admit(null, address)).settle('failure');
+        await (await throttle.admit(`user-${i}`, address)).settle('failure');
         outcomes.remote++;
       } catch {
         outcomes.local++;
