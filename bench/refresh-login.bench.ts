@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { knex } from '@mikro-orm/postgresql';
 import type autocannon from 'autocannon';
 import { createScratchDatabase } from './support/pg-database.js';
-import { watchServerLog } from './support/server-log.js';
+import { serverTrouble as troubleOf } from './support/server-log.js';
 import { type LoadFigures, load, startTarget, stopTargetAndWait, type Target } from './support/targets.js';
 
 const TARGET_PER_S = 3_000;
@@ -135,7 +135,6 @@ const server = await startTarget(
     WAZO_AUTH_BOOTSTRAP_PASSWORD: 'bench-password',
   },
 );
-const serverLog = watchServerLog(server.child.stdout!);
 try {
   const admin = await call<{ data: { token: string } }>(server, '/token', {
     method: 'POST',
@@ -193,7 +192,7 @@ try {
   console.log(`load average (1 min): ${loadAlone} after logins alone, ${loadBoth} after both`);
 } finally {
   await stopTargetAndWait(server);
-  for (const line of serverLog()) console.log(`server: ${line}`);
+  for (const line of troubleOf(server)) console.log(`server: ${line}`);
   await db.drop();
   rmSync(dir, { recursive: true, force: true });
 }

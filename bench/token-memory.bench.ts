@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { type BulkToken, insertTokens } from './support/bulk-tokens.js';
 import { createScratchDatabase } from './support/pg-database.js';
 import { freePort, Inspector, residentKiB } from './support/process-memory.js';
-import { watchServerLog } from './support/server-log.js';
+import { serverTrouble as troubleOf } from './support/server-log.js';
 import { startTarget, stopTargets } from './support/targets.js';
 
 const STRETCH = 1_000_000;
@@ -197,7 +197,6 @@ const server = await startTarget(
   { WAZO_AUTH_PORT: '0', WAZO_AUTH_DB_URI: dbUri, WAZO_AUTH_CONFIG: '' },
 );
 const pid = server.child.pid!;
-const serverTrouble = watchServerLog(server.child.stdout!);
 const inspector = await Inspector.connect(inspectPort);
 let skipped = false;
 try {
@@ -284,7 +283,7 @@ try {
 } finally {
   inspector.close();
   stopTargets(server);
-  for (const line of serverTrouble()) console.log(`server log: ${line}`);
+  for (const line of troubleOf(server)) console.log(`server log: ${line}`);
   rmSync(dir, { recursive: true, force: true });
   // The server closes its connections as it stops.
   await sleep(1_000);

@@ -14,7 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { insertTokens } from './support/bulk-tokens.js';
 import { residentKiB } from './support/process-memory.js';
-import { watchServerLog } from './support/server-log.js';
+import { serverTrouble as troubleOf } from './support/server-log.js';
 import { startTarget } from './support/targets.js';
 import type { ClientOutcome, ClientSpec, FromWorker, ToWorker } from './support/ws-clients.js';
 
@@ -198,7 +198,6 @@ const server = await startTarget('wazo-auth-ts', ['--import', 'tsx', 'src/main.t
   WAZO_AUTH_CONFIG: configPath,
 });
 const pid = server.child.pid!;
-const serverTrouble = watchServerLog(server.child.stdout!);
 const serverGone = () => server.child.exitCode !== null || server.child.signalCode !== null;
 server.child.once('exit', (code, signal) =>
   console.log(`server exited (code ${code}, signal ${signal}) at +${seconds(Date.now() - benchStart)}`),
@@ -303,7 +302,7 @@ try {
 } finally {
   for (const worker of workers) worker.child.kill();
   console.log(await stopServer(server.child, 15_000));
-  for (const line of serverTrouble()) console.log(`server log: ${line}`);
+  for (const line of troubleOf(server)) console.log(`server log: ${line}`);
   rmSync(dir, { recursive: true, force: true });
 }
 console.log(`total duration: ${seconds(Date.now() - benchStart)}`);

@@ -1,4 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -8,23 +12,39 @@ export interface Target {
   name: string;
   child: ChildProcess;
   base: string;
+  /** Everything the server wrote on its standard output (its log lines included). */
+  logFile: string;
 }
 
-export function startTarget(name: string, args: string[], env: Record<string, string>): Promise<Target> {
+/**
+ * Starts a server whose standard output goes to a file, as under systemd or pm2: a pipe to this process,
+ * which also generates the load, would make the server wait on its access log whenever this process is
+ * busy, and the bench would measure itself.
+ */
+export async function startTarget(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<Target> {
+  const logFile = join(mkdtempSync(join(tmpdir(), 'wazo-auth-bench-log-')), 'stdout.log');
+  const fd = openSync(logFile, 'a');
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', fd, 'inherit'],
   });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-      const found = /listening on (http:\/\/\S+?)\/0\.1/.exec(output);
-      if (found) resolve({ name, child, base: found[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
+  closeSync(fd);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
   });
+  for (;;) {
+    const output = readFileSync(logFile, 'utf8');
+    const found = /listening on (http:\/\/\S+?)\/0\.1/.exec(output);
+    if (found) return { name, child, base: found[1]!, logFile };
+    if (exited !== undefined) throw new Error(`${name} exited with ${exited}: ${output}`);
+    await sleep(50);
+  }
 }
 
 export interface LoadOptions {
