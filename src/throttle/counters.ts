@@ -121,11 +121,7 @@ export class ThrottleCounters {
    */
   addressRefusal(key: string, now: number): Admission {
     const state = this.addresses.get(key);
-    if (!state) return { ok: true };
-    const level = this.addressLevel(state, now);
-    const capacity = this.address.failures;
-    if (Math.ceil(level) < capacity) return { ok: true };
-    return { ok: false, retryAfterMs: Math.max((level - (capacity - 1)) / this.drain, 1) };
+    return state ? this.addressRoom(this.addressLevel(state, now), 0) : { ok: true };
   }
 
   settle(kind: Kind, key: string, outcome: Outcome, now: number): void {
@@ -185,6 +181,16 @@ export class ThrottleCounters {
     return Math.max(0, state.level - (now - state.at) * this.drain);
   }
 
+  /** Whether a bucket at `level`, with `pending` verifications in flight, has room for one more. */
+  private addressRoom(level: number, pending: number): Admission {
+    const capacity = this.address.failures;
+    // A slot counts as free only once drained entirely: a burst of `failures` fills the bucket even
+    // though it leaks a little meanwhile.
+    if (Math.ceil(level) + pending < capacity) return { ok: true };
+    const wait = pending > 0 ? IN_FLIGHT_RETRY_MS : (level - (capacity - 1)) / this.drain;
+    return { ok: false, retryAfterMs: Math.max(wait, 1) };
+  }
+
   private acquireAddress(key: string, now: number): Admission {
     let state = this.addresses.get(key);
     if (state && now - state.pendingAt > STALE_PENDING_MS) state.pending = 0;
@@ -194,13 +200,8 @@ export class ThrottleCounters {
     }
     state.level = this.addressLevel(state, now);
     state.at = now;
-    const capacity = this.address.failures;
-    // A slot counts as free only once drained entirely: a burst of `failures` fills the bucket even
-    // though it leaks a little meanwhile.
-    if (Math.ceil(state.level) + state.pending >= capacity) {
-      const wait = state.pending > 0 ? IN_FLIGHT_RETRY_MS : (state.level - (capacity - 1)) / this.drain;
-      return { ok: false, retryAfterMs: Math.max(wait, 1) };
-    }
+    const room = this.addressRoom(state.level, state.pending);
+    if (!room.ok) return room;
     state.pending++;
     state.pendingAt = now;
     return { ok: true };

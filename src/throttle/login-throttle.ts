@@ -79,7 +79,9 @@ export class LoginThrottle {
       // A refresh token or SAML session id is a random UUID: nothing to guess. Such logins hold no slot
       // (a service or a proxy may run hundreds at once from one address) and their failures do not
       // count; only an address already refused for password failures is refused for them too.
-      const admission = await this.addressRefusal(addressKey);
+      const admission = await this.admission(addressKey, COMMANDS.addressRefusal, addressKey, () =>
+        this.counters.addressRefusal(addressKey, this.clock()),
+      );
       if (!admission.ok) this.refuse(address, ['address'], admission.retryAfterMs);
       return NO_TICKET;
     }
@@ -113,28 +115,27 @@ export class LoginThrottle {
     throw errors.tooManyLoginFailures(retryAfter);
   }
 
-  private async addressRefusal(key: string): Promise<Admission> {
-    try {
-      return await this.onOwner(key, COMMANDS.addressRefusal, key, () =>
-        this.counters.addressRefusal(key, this.clock()),
-      );
-    } catch (error) {
-      this.logger?.warn({ err: error }, 'login throttle unavailable: login admitted');
-      return { ok: true };
-    }
-  }
-
   private onOwner<T>(key: string, command: string, payload: unknown, local: () => T): Promise<T> {
     const owner = this.peer.owner(key);
     if (owner === this.peer.index) return Promise.resolve(local());
     return this.peer.call<T>(owner, command, payload);
   }
 
-  private async acquire(slot: Slot): Promise<Admission> {
+  private acquire(slot: Slot): Promise<Admission> {
+    return this.admission(slot.key, COMMANDS.acquire, slot, () =>
+      this.counters.acquire(slot.kind, slot.key, this.clock()),
+    );
+  }
+
+  /** An admission decided on the key's owner; when the owner does not answer, the login is admitted. */
+  private async admission(
+    key: string,
+    command: string,
+    payload: unknown,
+    local: () => Admission,
+  ): Promise<Admission> {
     try {
-      return await this.onOwner(slot.key, COMMANDS.acquire, slot, () =>
-        this.counters.acquire(slot.kind, slot.key, this.clock()),
-      );
+      return await this.onOwner(key, command, payload, local);
     } catch (error) {
       // The owner is being replaced (its counters are lost anyway): logins must not stop meanwhile.
       this.logger?.warn({ err: error }, 'login throttle unavailable: login admitted');
