@@ -5,16 +5,16 @@ interface LineSink {
   write(text: string): unknown;
 }
 
+/** Every batch not yet written, so that one exit hook serves all the loggers of a process. */
+const unwritten = new Set<() => void>();
+let exitHooked = false;
+
 /**
  * A logger writing to `root`'s destination, one write per event-loop turn instead of one per line: the
  * access log of a busy server costs a system call per batch of requests. Its level is checked by the
  * caller against `root` (which `PATCH /config` changes); this logger itself lets everything through.
  * Lines still pending are written at exit; a crash loses at most one turn's lines.
  */
-/** Every batch not yet written, so that one exit hook serves all the loggers of a process. */
-const unwritten = new Set<() => void>();
-let exitHooked = false;
-
 export function batchedLogger(root: Logger, bindings: Record<string, unknown>): Logger {
   const destination = (root as unknown as Record<symbol, LineSink>)[pino.symbols.streamSym]!;
   let pending: string[] = [];
@@ -43,5 +43,6 @@ export function batchedLogger(root: Logger, bindings: Record<string, unknown>): 
       }
     },
   };
-  return pino({ level: 'trace', base: { service: 'wazo-auth', ...bindings } }, sink);
+  // The root's bindings (service, and a worker's index) as every other line of the process has them.
+  return pino({ level: 'trace', base: { ...root.bindings(), ...bindings } }, sink);
 }
