@@ -3,12 +3,7 @@ import { OutboxEntry } from '../entities/index.js';
 import type { Database, Dialect } from '../entities/orm.js';
 import type { Logger } from '../log/logger.js';
 import type { BusMessage } from './message.js';
-
-/** What the relay needs of a broker client (`AmqpPublisher`). */
-export interface Publisher {
-  publish(messages: BusMessage[]): Promise<{ accepted: number; error: Error | null }>;
-  close(): Promise<void>;
-}
+import type { Publisher } from './publisher.js';
 
 export interface RelayOptions {
   dialect: Dialect;

@@ -1,9 +1,10 @@
 import type { Config } from '../config/index.js';
 import { type Database, dialectOf } from '../entities/orm.js';
 import type { Logger } from '../log/logger.js';
-import { AmqpPublisher, brokerName } from './amqp.js';
+import { brokerName } from './broker-address.js';
 import type { EventMessage } from './message.js';
 import { Outbox } from './outbox.js';
+import { busPublisher } from './protocol-choice.js';
 import { OutboxRelay } from './relay.js';
 
 export interface Bus {
@@ -23,13 +24,13 @@ export function createBus(
   log: Logger,
   deliver?: (messages: EventMessage[]) => void,
 ): Bus {
-  const { uri, exchange_name: exchange } = config.amqp;
+  const { uri, exchange_name: exchange, exchange_type: exchangeType, protocol } = config.amqp;
   const local = deliver ? { committed: deliver } : {};
   if (uri === null) {
     log.info('bus: no broker configured (WAZO_AUTH_BUS_URI); events are not published');
     return { outbox: new Outbox(orm, { toBroker: false, originUuid: platformUuid, ...local }), relay: null };
   }
-  const publisher = new AmqpPublisher({ uri, exchange }, log);
+  const publisher = busPublisher({ uri, exchange, exchangeType, protocol }, log);
   const relay = new OutboxRelay(orm, publisher, { dialect: dialectOf(config.db_uri) }, log);
   const outbox = new Outbox(orm, {
     toBroker: true,
@@ -37,6 +38,6 @@ export function createBus(
     stored: () => relay.wake(),
     ...local,
   });
-  log.info({ broker: brokerName(uri), exchange }, 'bus: publishing events');
+  log.info({ broker: brokerName(uri), exchange, protocol }, 'bus: publishing events');
   return { outbox, relay };
 }

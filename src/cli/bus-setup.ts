@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
-import { brokerName } from '../bus/amqp.js';
+import { brokerName } from '../bus/broker-address.js';
 import { declareExchange } from '../bus/declare.js';
 import { loadConfig } from '../config/index.js';
 
 const USAGE = `usage: npm run bus-setup -- [--uri URI] [--exchange NAME] [--type TYPE]
 
-Declares on the broker the exchange the server publishes its events to (an operator step: RabbitMQ
-cannot declare exchanges over AMQP 1.0). Defaults come from the server's configuration:
+Declares on the broker the exchange the server publishes its events to. The server declares it itself
+when it publishes over AMQP 0-9-1 (amqp.protocol auto or 0-9-1); over AMQP 1.0 it cannot, and this is
+the operator's step. Defaults come from the server's configuration:
   --uri URI        amqp.uri [WAZO_AUTH_BUS_URI]
   --exchange NAME  amqp.exchange_name (default: xivo)
   --type TYPE      amqp.exchange_type (default: topic)`;

@@ -42,6 +42,9 @@ const amqp = z
     uri: z.string().min(1).nullable().default(null),
     exchange_name: z.string().min(1).default('xivo'),
     exchange_type: z.string().min(1).default('topic'),
+    // ours: the AMQP events leave in. `auto` asks the broker: 0-9-1 (real headers, what wazo-bus
+    // consumers bind on) unless it is a RabbitMQ 4 or later, whose AMQP 1.0 maps properties to headers.
+    protocol: z.enum(['auto', '0-9-1', '1.0']).default('auto'),
   })
   .loose()
   .prefault({});
@@ -142,7 +145,15 @@ export const configSchema = z
     debug: z.boolean().default(false),
     log_level: logLevel.default('info'),
     profiling_enabled: z.boolean().default(false),
-    uuid: z.uuid().nullable().default(null),
+    // XIVO_UUID: any non-empty text, used verbatim (upstream's integration tests run with
+    // `the-predefined-xivo-uuid`). At most 38 characters: every token stores it in auth_token.xivo_uuid,
+    // varchar(38) as upstream's, where a longer value would fail each login on PostgreSQL.
+    uuid: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(38, 'must be at most 38 characters (stored with every token)')
+      .nullable()
+      .default(null),
     db_uri: z.string().min(1).default('sqlite:./data/wazo-auth.db'),
     db_connect_retry_timeout_seconds: positiveSeconds.default(300),
     // ours: worker processes of the cluster layer (src/cluster); 1 runs everything in this process.

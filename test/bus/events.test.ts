@@ -1,9 +1,11 @@
 import t from 'tap';
+import type { BusProtocol } from '../../src/bus/protocol-choice.js';
 import { OutboxEntry } from '../../src/entities/index.js';
 import { JSON_HEADERS, startTestApp, type TestApp } from '../helpers/app.js';
 import {
   type AmqpMessage,
   amqp10Receiver,
+  BUS_URI,
   type ClassicMessage,
   classicConsumer,
   envelopeKeys,
@@ -27,13 +29,14 @@ interface Watched {
   next(count: number): Promise<ClassicMessage[]>;
 }
 
-async function watchedServer(t: Teardown): Promise<Watched> {
+async function watchedServer(t: Teardown, protocol: BusProtocol = 'auto'): Promise<Watched> {
   const exchange = await testExchange(t);
   const classic = await classicConsumer(t, exchange);
   const amqp10 = await amqp10Receiver(t, exchange);
   const server = await startTestApp(t, (config) => {
-    config.amqp.uri = process.env.WAZO_AUTH_TEST_BUS_URI ?? 'amqp://guest:guest@127.0.0.1:5672';
+    config.amqp.uri = BUS_URI;
     config.amqp.exchange_name = exchange;
+    config.amqp.protocol = protocol;
   });
   const admin = await adminCaller(server);
   const master = await masterUuid(server.orm);
@@ -83,16 +86,28 @@ t.test('each event arrives with its routing key, headers and JSON body', async (
   t.same(body.data, { uuid: issued.session_uuid, tenant_uuid: master, user_uuid: user, mobile: false });
   t.equal(sessionCreated!.text, JSON.stringify(body), 'the body is the plain JSON text, not AMQP-encoded');
 
-  // The same message seen by an AMQP 1.0 client: the headers are application properties.
-  const [created10] = await amqp10.take(1, (m: AmqpMessage) => m.subject === sessionCreated!.routingKey);
   const { data, ...headers } = body;
-  t.same(created10!.headers, headers, 'application properties = the headers of the body');
-  t.equal(created10!.subject, sessionCreated!.routingKey);
+  t.strictSame(sessionCreated!.headers, headers, 'AMQP 0-9-1 headers = the headers of the body');
+  // An AMQP 1.0 client of this broker gets the same routing key and JSON body.
+  const [created10] = await amqp10.take(1, (m: AmqpMessage) => m.subject === sessionCreated!.routingKey);
+  t.equal(created10!.text, sessionCreated!.text);
 
   // The broker settles before the relay deletes: give it the time of that round trip.
   for (let i = 0; i < 50 && (await server.orm.em.fork().count(OutboxEntry, {})) > 0; i++)
     await new Promise((resolve) => setTimeout(resolve, 20));
   t.equal(await server.orm.em.fork().count(OutboxEntry, {}), 0, 'published rows leave the outbox');
+});
+
+t.test('amqp.protocol 1.0: the headers travel as application properties', async (t) => {
+  const { server, amqp10, next } = await watchedServer(t, '1.0');
+  await createUser(server.orm, { username: 'erin', password: 'secret' });
+  const issued = await login(server, 'erin');
+  const [created] = await next(1);
+  t.equal(created!.routingKey, `auth.sessions.${issued.session_uuid}.created`);
+  t.equal(created!.text, JSON.stringify(created!.body), 'the body is the plain JSON text');
+  const [as10] = await amqp10.take(1, (m: AmqpMessage) => m.subject === created!.routingKey);
+  const { data, ...headers } = created!.body;
+  t.strictSame(as10!.headers, headers, 'application properties = the headers of the body');
 });
 
 t.test('revocations, refresh-token deletions and password changes announce their sessions', async (t) => {

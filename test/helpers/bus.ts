@@ -1,5 +1,5 @@
-// The real broker, as Wazo daemons see it: a 0-9-1 consumer (plain JSON bodies, routing keys) and an
-// AMQP 1.0 receiver (the headers, which RabbitMQ 3.x hands to 0-9-1 consumers only as an opaque blob).
+// The real broker, as Wazo daemons see it: 0-9-1 consumers (plain JSON bodies, routing keys, headers),
+// among them one bound the way wazo-bus binds (a headers exchange, `x-match: all`), and an AMQP 1.0 receiver.
 
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
@@ -74,6 +74,8 @@ export interface ClassicMessage {
   body: { name: string; data: Record<string, unknown>; [header: string]: unknown };
   contentType: string | undefined;
   messageId: string | undefined;
+  /** The AMQP 0-9-1 headers: what a headers exchange routes on. */
+  headers: Record<string, unknown>;
 }
 
 /** A 0-9-1 consumer on an exclusive queue bound to `exchange` with `bindingKey`. */
@@ -86,6 +88,36 @@ export async function classicConsumer(
   const channel = await connection.createChannel();
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(queue, exchange, bindingKey);
+  return consumeQueue(t, connection, channel, queue);
+}
+
+/** One `x-match: all` binding of a wazo-bus consumer: every header named must be there with that value. */
+export type HeaderBinding = Record<string, string | boolean>;
+
+/**
+ * A consumer declared the way wazo-bus declares one: a `headers` exchange (wazo-bus's `wazo-headers`; named
+ * per test here) bound to the events' exchange with `#`, and a queue bound to it once per binding with
+ * `x-match: all`. Only messages whose AMQP headers match a binding arrive.
+ */
+export async function wazoBusConsumer(
+  t: Teardown,
+  exchange: string,
+  bindings: HeaderBinding[],
+): Promise<Inbox<ClassicMessage>> {
+  const headersExchange = `wazo-headers-test-${randomUUID()}`;
+  const connection = await amqp.connect(BUS_URI);
+  const channel = await connection.createChannel();
+  await channel.assertExchange(headersExchange, 'headers', { durable: false, autoDelete: false });
+  await channel.bindExchange(headersExchange, exchange, '#');
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  for (const binding of bindings)
+    await channel.bindQueue(queue, headersExchange, '', { 'x-match': 'all', ...binding });
+  t.teardown(async () => {
+    const cleanup = await amqp.connect(BUS_URI);
+    const channel = await cleanup.createChannel();
+    await channel.deleteExchange(headersExchange);
+    await cleanup.close();
+  });
   return consumeQueue(t, connection, channel, queue);
 }
 
@@ -107,6 +139,7 @@ async function consumeQueue(
         body: JSON.parse(text),
         contentType: message.properties.contentType,
         messageId: message.properties.messageId,
+        headers: (message.properties.headers ?? {}) as Record<string, unknown>,
       });
     },
     { noAck: true },

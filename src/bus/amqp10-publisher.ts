@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import rhea, { type Connection, type ConnectionOptions, type Delivery, type Sender } from 'rhea';
 import type { Logger } from '../log/logger.js';
+import { brokerAddress } from './broker-address.js';
 import type { BusMessage } from './message.js';
+import { type Publisher, type PublishResult, RejectedByBroker, settleInOrder } from './publisher.js';
 
 export interface PublisherOptions {
   /** `amqp://user:password@host:port[/vhost]` (`amqps://` for TLS). */
@@ -14,29 +16,19 @@ export interface PublisherOptions {
 
 /** The rhea connection options of an AMQP URI; the vhost is presented RabbitMQ's way (`vhost:NAME`). */
 export function connectionOptions(uri: string): ConnectionOptions {
-  const url = new URL(uri);
-  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:')
-    throw new Error('amqp.uri / WAZO_AUTH_BUS_URI must start with amqp:// or amqps://');
-  const tls = url.protocol === 'amqps:';
-  const vhost = decodeURIComponent(url.pathname.slice(1));
+  const { host, port, tls, username, password, vhost } = brokerAddress(uri);
   const options = {
-    host: url.hostname || 'localhost',
-    port: url.port ? Number(url.port) : tls ? 5671 : 5672,
-    username: decodeURIComponent(url.username) || 'guest',
-    password: decodeURIComponent(url.password) || 'guest',
-    ...(vhost && vhost !== '/' ? { hostname: `vhost:${vhost}` } : {}),
+    host,
+    port,
+    username,
+    password,
+    ...(vhost !== '/' ? { hostname: `vhost:${vhost}` } : {}),
     // rhea's own reconnection would re-send on its schedule: the relay owns retries and their backoff.
     reconnect: false,
     // Heartbeats, so that a broker that vanished without closing the socket is noticed.
     idle_time_out: 30_000,
   };
   return tls ? { ...options, transport: 'tls' } : options;
-}
-
-/** Where the broker is, for logs: never the credentials. */
-export function brokerName(uri: string): string {
-  const url = new URL(uri);
-  return `${url.protocol}//${url.host}${url.pathname.length > 1 ? url.pathname : ''}`;
 }
 
 type Outcome = { resolve(): void; reject(error: Error): void };
@@ -111,10 +103,12 @@ const describe = (error: unknown, fallback: string): Error => {
 };
 
 /**
- * Publishes to one exchange over AMQP 1.0 and reports, per message, whether the broker took it. Connects
- * on demand; after any failure the next `publish` opens a fresh connection.
+ * Publishes to one exchange over AMQP 1.0 (rhea), the Wazo headers as application properties: right for
+ * brokers that hand those to AMQP 0-9-1 consumers as headers (RabbitMQ 3.13 and later), not for RabbitMQ
+ * 3.12 and older, which wrap them in one opaque header. Reports, per message, whether the broker took it.
+ * Connects on demand; after any failure the next `publish` opens a fresh connection.
  */
-export class AmqpPublisher {
+export class Amqp10Publisher implements Publisher {
   private link: Promise<Link> | undefined;
   private readonly timeoutMs: number;
 
@@ -131,41 +125,24 @@ export class AmqpPublisher {
    * first, the broker accepted, and the failure that stopped the count, if any. A message the broker
    * rejects outright counts as done (retrying cannot change its mind); it is logged.
    */
-  async publish(messages: BusMessage[]): Promise<{ accepted: number; error: Error | null }> {
+  async publish(messages: BusMessage[]): Promise<PublishResult> {
     const link = await this.connect();
     const outcomes: Promise<void>[] = [];
     try {
       for (const message of messages) {
         await link.credit();
         const outcome = link.send(message);
-        outcome.catch(() => {}); // awaited below, in order
+        outcome.catch(() => {}); // awaited in order by settleInOrder
         outcomes.push(outcome);
       }
     } catch {
       // The link failed while waiting for credit: what was sent is counted below.
     }
-    const timer = setTimeout(
-      () => link.fail(new Error(`the broker settled nothing within ${this.timeoutMs} ms`)),
-      this.timeoutMs,
-    );
-    let accepted = 0;
-    try {
-      for (const [i, outcome] of outcomes.entries()) {
-        try {
-          await outcome;
-        } catch (error) {
-          if (!(error instanceof RejectedByBroker)) return { accepted, error: error as Error };
-          this.log.error({ routingKey: messages[i]!.routingKey, err: error }, 'the broker rejected an event');
-        }
-        accepted++;
-      }
-      return {
-        accepted,
-        error: outcomes.length < messages.length ? new Error('the broker link failed') : null,
-      };
-    } finally {
-      clearTimeout(timer);
-    }
+    return settleInOrder(messages, outcomes, {
+      timeoutMs: this.timeoutMs,
+      abandon: (error) => link.fail(error),
+      log: this.log,
+    });
   }
 
   private connect(): Promise<Link> {
@@ -257,11 +234,5 @@ export class AmqpPublisher {
     this.link = undefined;
     const link = await current?.catch(() => undefined);
     link?.fail(new Error('publisher closed'));
-  }
-}
-
-class RejectedByBroker extends Error {
-  constructor(cause: Error) {
-    super(`the broker rejected the event: ${cause.message}`, { cause });
   }
 }
