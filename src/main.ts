@@ -18,6 +18,7 @@ const { config } = loaded;
 const logger = createLogger(config);
 if (loaded.ignoredKeys.length > 0)
   logger.warn({ keys: loaded.ignoredKeys }, 'configuration keys not used by this server');
+for (const skipped of loaded.skippedFiles) logger.warn(skipped, 'configuration file skipped');
 
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
 process.on('uncaughtException', (error) => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -10,10 +10,21 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** A file of the `conf.d/` folder that was not used, and why. Not fatal: the caller logs it (upstream prints it). */
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
 export interface LoadedConfig {
   config: Config;
-  /** Files read, in merge order. */
+  /**
+   * Files read, highest priority first: the `conf.d/*.yml` files in name order, then the main file. This
+   * is also the order in which list items accumulate.
+   */
   files: string[];
+  /** Files of `conf.d/` left out (unreadable, invalid YAML, not a mapping, named `*.yaml`): to be logged. */
+  skippedFiles: SkippedFile[];
   /** Keys present in the sources that this server does not use (kept, reported at start-up). */
   ignoredKeys: string[];
 }
@@ -35,16 +46,43 @@ const ENV_KEYS: ReadonlyArray<{ variable: string; path: string[]; parse?: 'int' 
 const isTree = (value: unknown): value is Tree =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Later sources win key by key; nested mappings merge rather than replace (upstream's chained config). */
-export function deepMerge(base: Tree, override: Tree): Tree {
-  const merged: Tree = { ...base };
-  for (const [key, value] of Object.entries(override)) {
-    const previous = merged[key];
-    merged[key] = isTree(previous) && isTree(value) ? deepMerge(previous, value) : value;
+/** Sets an own property, `__proto__` included (a YAML key is data, never the object's prototype). */
+function put(tree: Tree, key: string, value: unknown): void {
+  Object.defineProperty(tree, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Adds `lower` beneath `higher`, upstream's chain of configuration files (xivo `AccumulatingListChainMap`):
+ * a key `higher` already has keeps its value, whatever `lower` says (a null included); two mappings merge
+ * key by key, recursively; two lists accumulate, `higher`'s items first, duplicates kept. A key only
+ * `lower` has is added. With `accumulate` false it is upstream's plain `ChainMap`, the one that puts the
+ * files above the built-in defaults: there a list from a file replaces the default list.
+ */
+function chain(higher: Tree, lower: Tree, accumulate: boolean): Tree {
+  const merged: Tree = { ...higher };
+  for (const [key, value] of Object.entries(lower)) {
+    if (!Object.hasOwn(merged, key)) {
+      put(merged, key, value);
+      continue;
+    }
+    const kept = merged[key];
+    if (isTree(kept) && isTree(value)) put(merged, key, chain(kept, value, accumulate));
+    else if (accumulate && Array.isArray(kept) && Array.isArray(value)) put(merged, key, [...kept, ...value]);
   }
   return merged;
 }
 
+/** `top` wins key by key over `base`; nested mappings merge (the environment variables over the files). */
+function overlay(base: Tree, top: Tree): Tree {
+  const merged: Tree = { ...base };
+  for (const [key, value] of Object.entries(top)) {
+    const previous = merged[key];
+    put(merged, key, isTree(previous) && isTree(value) ? overlay(previous, value) : value);
+  }
+  return merged;
+}
+
+/** The mapping a YAML file holds. An empty (or falsy) document is no configuration, as upstream reads it. */
 function readYamlFile(file: string): Tree {
   let text: string;
   try {
@@ -58,27 +96,49 @@ function readYamlFile(file: string): Tree {
   } catch (error) {
     throw new ConfigError(`Invalid YAML in ${file}: ${(error as Error).message}`);
   }
-  if (parsed === null || parsed === undefined) return {};
+  if (!parsed || (Array.isArray(parsed) && parsed.length === 0)) return {};
   if (!isTree(parsed))
     throw new ConfigError(`Configuration file ${file} must hold a mapping at its top level`);
   return parsed;
 }
 
-/** The main file, then every `*.yml`/`*.yaml` of the `conf.d/` folder beside it in name order. */
-function configFiles(mainFile: string): string[] {
-  const confD = join(dirname(mainFile), 'conf.d');
-  let extra: string[] = [];
+/** Code point order, as Python's `sorted` orders file names (UTF-8 byte order is code point order). */
+const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * The extra configuration of `dir` as upstream's `parse_config_dir` reads it: the names ending in `.yml`
+ * (not `.yaml`), hidden ones left out, in name order; a file that cannot be read or parsed is skipped
+ * and reported, never fatal. A missing folder is no extra configuration.
+ */
+function readExtraConfig(dir: string): {
+  sources: Array<{ file: string; tree: Tree }>;
+  skipped: SkippedFile[];
+} {
+  const sources: Array<{ file: string; tree: Tree }> = [];
+  const skipped: SkippedFile[] = [];
+  let names: string[];
   try {
-    if (statSync(confD).isDirectory()) {
-      extra = readdirSync(confD)
-        .filter((name) => /\.ya?ml$/.test(name) && !name.startsWith('.'))
-        .sort()
-        .map((name) => join(confD, name));
-    }
-  } catch {
-    // No conf.d folder: only the main file counts.
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      skipped.push({ file: dir, reason: `cannot read the folder: ${(error as Error).message}` });
+    return { sources, skipped };
   }
-  return [mainFile, ...extra];
+  for (const name of names.sort(byCodePoint)) {
+    if (name.startsWith('.')) continue;
+    const file = join(dir, name);
+    if (!name.endsWith('.yml')) {
+      // Upstream ignores every other name silently; `.yaml` is the one that looks like a mistake.
+      if (/\.yaml$/i.test(name)) skipped.push({ file, reason: 'only files named *.yml are read' });
+      continue;
+    }
+    try {
+      sources.push({ file, tree: readYamlFile(file) });
+    } catch (error) {
+      skipped.push({ file, reason: (error as Error).message });
+    }
+  }
+  return { sources, skipped };
 }
 
 function setPath(tree: Tree, path: string[], value: unknown): Tree {
@@ -126,14 +186,14 @@ function unknownKeys(tree: Tree): string[] {
   const shape = configSchema.shape as Record<string, unknown>;
   const unknown: string[] = [];
   for (const [key, value] of Object.entries(tree)) {
-    const field = shape[key];
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (field === undefined) {
       unknown.push(key);
       continue;
     }
     const nested = nestedShape(field);
     if (nested && isTree(value)) {
-      for (const sub of Object.keys(value)) if (!(sub in nested)) unknown.push(`${key}.${sub}`);
+      for (const sub of Object.keys(value)) if (!Object.hasOwn(nested, sub)) unknown.push(`${key}.${sub}`);
     }
   }
   return unknown;
@@ -154,22 +214,45 @@ function nestedShape(field: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * Configuration from, in increasing priority: the schema defaults, the YAML file named by
- * WAZO_AUTH_CONFIG (or `file`), its `conf.d/` folder, then the environment variables of running.md.
+ * Configuration from, in decreasing priority (upstream's `read_config_file_hierarchy_accumulating_list`
+ * under its `ChainMap` of defaults):
+ *   1. the environment variables of running.md;
+ *   2. the `*.yml` files of the `conf.d/` folder beside the main file, in name order, the first file
+ *      winning for a scalar;
+ *   3. the main file, WAZO_AUTH_CONFIG (or `file`);
+ *   4. the built-in defaults of the schema.
+ * Mappings merge key by key at every level. Lists accumulate across the files (2 and 3), in that same
+ * order: the items of the first `conf.d` file, then those of the next ones, the main file's last; a list
+ * from the files replaces the built-in default list. A `conf.d` file that cannot be used is skipped and
+ * reported in `skippedFiles`; a main file that cannot be used is fatal.
  */
 export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string | null } = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const mainFile = options.file === undefined ? env.WAZO_AUTH_CONFIG || null : options.file;
-  const files = mainFile ? configFiles(mainFile) : [];
-  let tree: Tree = {};
-  for (const file of files) tree = deepMerge(tree, readYamlFile(file));
+  const sources: Array<{ file: string; tree: Tree }> = [];
+  const skippedFiles: SkippedFile[] = [];
+  if (mainFile) {
+    const main = readYamlFile(mainFile);
+    const extra = readExtraConfig(join(dirname(mainFile), 'conf.d'));
+    sources.push(...extra.sources, { file: mainFile, tree: main });
+    skippedFiles.push(...extra.skipped);
+  }
+  let fromFiles: Tree = {};
+  for (const { tree } of sources) fromFiles = chain(fromFiles, tree, true);
   const { tree: fromEnv, origins } = environmentOverrides(env);
-  tree = deepMerge(tree, fromEnv);
+  const given = overlay(fromFiles, fromEnv);
+  const tree = overlay(chain(fromFiles, builtInDefaults(), false), fromEnv);
 
+  const files = sources.map(({ file }) => file);
   const result = configSchema.safeParse(tree);
   if (!result.success) {
     const where = files.length ? ` (files: ${files.join(', ')})` : '';
     throw new ConfigError(`Invalid configuration${where}:\n${describeIssues(result.error.issues, origins)}`);
   }
-  return { config: result.data, files, ignoredKeys: unknownKeys(tree) };
+  return { config: result.data, files, skippedFiles, ignoredKeys: unknownKeys(given) };
+}
+
+/** Every default of the schema, as one tree (a fresh one: the caller's merge must not share it). */
+function builtInDefaults(): Tree {
+  return configSchema.parse({}) as Tree;
 }

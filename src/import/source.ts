@@ -374,7 +374,7 @@ async function platformUuid(reader: SourceReader, tokens: readonly UpToken[]): P
     if (!token.xivo_uuid) continue;
     if (!newest || (token.issued_t ?? 0) > (newest.issued_t ?? 0)) newest = token;
   }
-  return newest?.xivo_uuid?.toLowerCase() ?? null;
+  return newest?.xivo_uuid ?? null;
 }
 
 /**

@@ -94,6 +94,8 @@ t.test('platform uuid: configured, else kept in the database', async (t) => {
   t.equal(await resolvePlatformUuid(orm, null), stored, 'stable');
   t.equal(
     await resolvePlatformUuid(orm, 'AAAAAAAA-1111-4111-8111-111111111111'),
-    'aaaaaaaa-1111-4111-8111-111111111111',
+    'AAAAAAAA-1111-4111-8111-111111111111',
+    'a configured value is used as given',
   );
+  t.equal(await resolvePlatformUuid(orm, 'the-predefined-xivo-uuid'), 'the-predefined-xivo-uuid');
 });

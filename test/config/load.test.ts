@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 
@@ -15,8 +15,9 @@ function configDir(main: string, confD: Record<string, string> = {}): string {
 }
 
 t.test('defaults are those of running.md and upstream', async (t) => {
-  const { config, files, ignoredKeys } = loadConfig({ env: {} });
+  const { config, files, skippedFiles, ignoredKeys } = loadConfig({ env: {} });
   t.same(files, []);
+  t.same(skippedFiles, []);
   t.same(ignoredKeys, []);
   t.equal(config.rest_api.listen, '127.0.0.1');
   t.equal(config.rest_api.port, 9497);
@@ -48,11 +49,17 @@ t.test('an upstream config file keeps its meaning, conf.d merged in name order',
       'ignored.txt': 'rest_api: {port: 1}\n',
     },
   );
-  const { config, files } = loadConfig({ env: {}, file });
-  t.equal(files.length, 3, 'main file then two YAML files of conf.d');
+  const { config, files, skippedFiles } = loadConfig({ env: {}, file });
+  const dir = dirname(file);
+  t.same(
+    files,
+    [join(dir, 'conf.d', '010-a.yml'), join(dir, 'conf.d', '020-b.yml'), file],
+    'conf.d files in name order, then the main file: highest priority first',
+  );
+  t.same(skippedFiles, [], 'ignored.txt is silently left out, as upstream does');
   t.equal(config.default_token_lifetime, 3600);
   t.equal(config.max_user_concurrent_sessions, 5);
-  t.equal(config.rest_api.port, 9502, 'the last conf.d file wins');
+  t.equal(config.rest_api.port, 9501, 'the first conf.d file wins, over the later one and the main file');
   t.equal(config.rest_api.listen, '0.0.0.0', 'nested mappings merge key by key');
   t.equal(config.token_cleanup_interval, 30);
   t.equal(config.smtp.hostname, 'mail.example');
@@ -102,7 +109,8 @@ t.test('invalid values are refused with a message naming the key', async (t) => 
     ['default_token_lifetime: -1\n', /default_token_lifetime: /],
     ['log_level: loud\n', /log_level: /],
     ['debug: "yes"\n', /debug: /],
-    ['uuid: not-a-uuid\n', /uuid: /],
+    ['uuid: ""\n', /uuid: must not be empty/],
+    [`uuid: ${'x'.repeat(39)}\n`, /uuid: must be at most 38 characters/],
     ['default_policies:\n  p:\n    acl: x\n', /default_policies\.p\.acl: /],
     ['rest_api:\n  certificate: /tmp/c.pem\n', /rest_api\.private_key: TLS needs both/],
   ];
