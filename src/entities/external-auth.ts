@@ -1,5 +1,5 @@
 import { EntitySchema, type OptionalProps, type PrimaryKeyProp } from '@mikro-orm/core';
-import { newUuid } from './common.js';
+import { uuidPrimaryKey } from './common.js';
 import type { Tenant } from './tenant.js';
 import type { User } from './user.js';
 
@@ -15,7 +15,7 @@ export const ExternalAuthType = new EntitySchema<ExternalAuthType>({
   name: 'ExternalAuthType',
   tableName: 'auth_external_auth_type',
   properties: {
-    uuid: { type: 'string', length: 38, primary: true, onCreate: newUuid },
+    uuid: uuidPrimaryKey(38),
     name: { type: 'text', unique: 'auth_external_auth_type_name_key' },
     enabled: { type: 'boolean', nullable: true },
   },

@@ -1,5 +1,5 @@
 import { type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
-import { newUuid, ownedByTenant } from './common.js';
+import { ownedByTenant, uuidPrimaryKey } from './common.js';
 import type { Policy } from './policy.js';
 import type { Tenant } from './tenant.js';
 import type { User } from './user.js';
@@ -38,7 +38,7 @@ export const Group = new EntitySchema<Group>({
     },
   ],
   properties: {
-    uuid: { type: 'string', length: 38, primary: true, onCreate: newUuid },
+    uuid: uuidPrimaryKey(38),
     name: { type: 'text' },
     slug: { type: 'string', length: 80 },
     tenant: ownedByTenant('auth_group__idx__tenant_uuid'),

@@ -1,5 +1,5 @@
 import { type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
-import { newUuid, ownedByTenant } from './common.js';
+import { ownedByTenant, uuidPrimaryKey } from './common.js';
 import type { Group } from './group.js';
 import type { Tenant } from './tenant.js';
 import type { User } from './user.js';
@@ -39,7 +39,7 @@ export const Policy = new EntitySchema<Policy>({
     },
   ],
   properties: {
-    uuid: { type: 'string', length: 38, primary: true, onCreate: newUuid },
+    uuid: uuidPrimaryKey(38),
     name: { type: 'string', length: 80 },
     slug: { type: 'string', length: 80 },
     description: { type: 'text', nullable: true },

@@ -1,6 +1,6 @@
 import { type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { newUuid, ownedByTenant } from './common.js';
+import { ownedByTenant, uuidPrimaryKey } from './common.js';
 import type { User } from './user.js';
 
 /**
@@ -26,7 +26,7 @@ export const Tenant = new EntitySchema<Tenant>({
   name: 'Tenant',
   tableName: 'auth_tenant',
   properties: {
-    uuid: { type: 'string', length: 38, primary: true, onCreate: newUuid },
+    uuid: uuidPrimaryKey(38),
     name: { type: 'text', nullable: true },
     slug: { type: 'string', length: 10, unique: 'auth_tenant_slug_key' },
     phone: { type: 'text', nullable: true },
@@ -71,7 +71,7 @@ export const TenantDomain = new EntitySchema<TenantDomain>({
   name: 'TenantDomain',
   tableName: 'auth_tenant_domain',
   properties: {
-    uuid: { type: 'string', length: 36, primary: true, onCreate: newUuid },
+    uuid: uuidPrimaryKey(36),
     tenant: ownedByTenant('auth_tenant_domain__idx__tenant_uuid'),
     name: { type: 'string', length: 253, unique: 'auth_tenant_domain_name_key' },
   },

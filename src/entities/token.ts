@@ -1,5 +1,5 @@
 import { type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
-import { newUuid, ownedByTenant } from './common.js';
+import { ownedByTenant, uuidPrimaryKey } from './common.js';
 import type { Tenant } from './tenant.js';
 import type { User } from './user.js';
 
@@ -20,7 +20,7 @@ export const Session = new EntitySchema<Session>({
   name: 'Session',
   tableName: 'auth_session',
   properties: {
-    uuid: { type: 'string', length: 36, primary: true, onCreate: newUuid },
+    uuid: uuidPrimaryKey(36),
     tenant: ownedByTenant('auth_session__idx__tenant_uuid'),
     mobile: { type: 'boolean', onCreate: () => false },
     tokens: { kind: '1:m', entity: 'Token', mappedBy: 'session' },
@@ -56,7 +56,7 @@ export const Token = new EntitySchema<Token>({
   name: 'Token',
   tableName: 'auth_token',
   properties: {
-    uuid: { type: 'string', length: 38, primary: true, onCreate: newUuid },
+    uuid: uuidPrimaryKey(38),
     session: {
       kind: 'm:1',
       entity: 'Session',
@@ -111,7 +111,7 @@ export const RefreshToken = new EntitySchema<RefreshToken>({
   tableName: 'auth_refresh_token',
   uniques: [{ name: 'auth_refresh_token_client_id_user_uuid', properties: ['clientId', 'user'] }],
   properties: {
-    uuid: { type: 'string', length: 36, primary: true, onCreate: newUuid },
+    uuid: uuidPrimaryKey(36),
     clientId: { type: 'text', fieldName: 'client_id', nullable: true },
     user: {
       kind: 'm:1',

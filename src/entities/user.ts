@@ -1,5 +1,5 @@
 import { BlobType, type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
-import { newUuid, ownedByTenant } from './common.js';
+import { ownedByTenant, uuidPrimaryKey } from './common.js';
 import type { Group } from './group.js';
 import type { Policy } from './policy.js';
 import type { Tenant } from './tenant.js';
@@ -44,7 +44,7 @@ export const User = new EntitySchema<User>({
     },
   ],
   properties: {
-    uuid: { type: 'string', length: 38, primary: true, onCreate: newUuid },
+    uuid: uuidPrimaryKey(38),
     username: { type: 'string', length: 256, nullable: true },
     passwordHash: { type: 'text', fieldName: 'password_hash', nullable: true },
     // The type class (not the 'blob' string) makes MikroORM convert what libsql returns (an ArrayBuffer)
@@ -91,7 +91,7 @@ export const Email = new EntitySchema<Email>({
     },
   ],
   properties: {
-    uuid: { type: 'string', length: 38, primary: true, onCreate: newUuid },
+    uuid: uuidPrimaryKey(38),
     address: { type: 'text' },
     confirmed: { type: 'boolean', onCreate: () => false },
     main: { type: 'boolean', onCreate: () => false },

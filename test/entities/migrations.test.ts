@@ -136,6 +136,7 @@ function suite(dialect: Dialect, setup: () => Promise<TestDatabase>) {
         { name: 'Migration20261129180000_token_indexes' },
         { name: 'Migration20261130000000_oauth2_flow' },
         { name: 'Migration20261130120000_saml_session' },
+        { name: 'Migration20261207180000_upstream_defaults' },
       ]);
     });
 
@@ -145,7 +146,7 @@ function suite(dialect: Dialect, setup: () => Promise<TestDatabase>) {
       await orm.close(true);
       orm = await openDatabase(db.uri);
       t.same(await applyMigrations(orm, dialect), [], 'nothing pending');
-      t.equal(await count(orm, `select count(*) as n from ${MIGRATIONS_TABLE}`), 5);
+      t.equal(await count(orm, `select count(*) as n from ${MIGRATIONS_TABLE}`), 6);
       t.equal(await count(orm, 'select count(*) as n from auth_tenant'), 1);
       t.equal(await count(orm, 'select count(*) as n from auth_access'), 1);
       t.equal(await count(orm, 'select count(*) as n from auth_group'), 1);

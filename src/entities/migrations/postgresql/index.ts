@@ -4,6 +4,7 @@ import { Migration20261129120000_bus_outbox } from './Migration20261129120000_bu
 import { Migration20261129180000_token_indexes } from './Migration20261129180000_token_indexes.js';
 import { Migration20261130000000_oauth2_flow } from './Migration20261130000000_oauth2_flow.js';
 import { Migration20261130120000_saml_session } from './Migration20261130120000_saml_session.js';
+import { Migration20261207180000_upstream_defaults } from './Migration20261207180000_upstream_defaults.js';
 
 /**
  * PostgreSQL migrations, oldest first. The names are what `wazo_auth_migrations` records: never rename one.
@@ -14,4 +15,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261129180000_token_indexes', class: Migration20261129180000_token_indexes },
   { name: 'Migration20261130000000_oauth2_flow', class: Migration20261130000000_oauth2_flow },
   { name: 'Migration20261130120000_saml_session', class: Migration20261130120000_saml_session },
+  { name: 'Migration20261207180000_upstream_defaults', class: Migration20261207180000_upstream_defaults },
 ];
