@@ -3,7 +3,7 @@ import { Group } from './group.js';
 import { LdapConfig } from './ldap.js';
 import { OAuth2Flow } from './oauth2-flow.js';
 import { OutboxEntry } from './outbox.js';
-import { Access, Policy } from './policy.js';
+import { Access, Policy, PolicyAccess } from './policy.js';
 import { SamlConfig, SamlSession } from './saml.js';
 import { Setting } from './settings.js';
 import { Address, Tenant, TenantDomain } from './tenant.js';
@@ -32,6 +32,7 @@ export const entities = [
   Group,
   Policy,
   Access,
+  PolicyAccess,
   Session,
   Token,
   RefreshToken,

@@ -21,7 +21,10 @@ export interface Policy {
   /** Created from the `default_policies` configuration; nullable upstream (default false). */
   configManaged: boolean | null;
   shared: boolean;
-  /** The policy's ACL, owning side of the pivot `auth_policy_access`. */
+  /**
+   * The policy's ACL in the order it was given, owning side of the pivot `auth_policy_access`, whose
+   * `position` keeps that order (a fixed-order collection: reordering rewrites the policy's rows).
+   */
   accesses: Collection<Access>;
   users: Collection<User>;
   groups: Collection<Group>;
@@ -50,10 +53,7 @@ export const Policy = new EntitySchema<Policy>({
       kind: 'm:n',
       entity: 'Access',
       owner: true,
-      inversedBy: 'policies',
-      pivotTable: 'auth_policy_access',
-      joinColumn: 'policy_uuid',
-      inverseJoinColumn: 'access_id',
+      pivotEntity: 'PolicyAccess',
     },
     users: { kind: 'm:n', entity: 'User', mappedBy: 'policies' },
     groups: { kind: 'm:n', entity: 'Group', mappedBy: 'policies' },
@@ -62,13 +62,13 @@ export const Policy = new EntitySchema<Policy>({
 
 /**
  * `auth_access`: one ACL string (`confd.users.read`, `#`, `!auth.#`...), shared by all policies that
- * grant it. Rows are not removed when a policy goes away.
+ * grant it (one-way: no query goes from an access to its policies). Rows are not removed when a policy
+ * goes away.
  */
 export interface Access {
   [OptionalProps]?: 'id';
   id: number;
   access: string;
-  policies: Collection<Policy>;
 }
 
 export const Access = new EntitySchema<Access>({
@@ -77,6 +77,40 @@ export const Access = new EntitySchema<Access>({
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     access: { type: 'text', unique: 'auth_access_access' },
-    policies: { kind: 'm:n', entity: 'Policy', mappedBy: 'accesses' },
+  },
+});
+
+/**
+ * `auth_policy_access`: one entry of a policy's ACL. Upstream's pivot has only the pair as its key and
+ * returns entries in the table's physical order; `position` (a sequence, so other writers that name only
+ * the pair still append) makes that order the one given, whatever the storage does. The pair stays unique.
+ */
+export interface PolicyAccess {
+  [OptionalProps]?: 'position';
+  position: number;
+  policy: Policy;
+  access: Access;
+}
+
+export const PolicyAccess = new EntitySchema<PolicyAccess>({
+  name: 'PolicyAccess',
+  tableName: 'auth_policy_access',
+  uniques: [{ name: 'auth_policy_access_policy_uuid_access_id_unique', properties: ['policy', 'access'] }],
+  properties: {
+    position: { type: 'integer', primary: true, autoincrement: true },
+    policy: {
+      kind: 'm:1',
+      entity: 'Policy',
+      fieldName: 'policy_uuid',
+      deleteRule: 'cascade',
+      updateRule: 'cascade',
+    },
+    access: {
+      kind: 'm:1',
+      entity: 'Access',
+      fieldName: 'access_id',
+      deleteRule: 'cascade',
+      updateRule: 'cascade',
+    },
   },
 });

@@ -293,8 +293,9 @@ async function readSnapshot(reader: SourceReader): Promise<UpstreamSnapshot> {
   }));
   const policyAccesses = reader.has('auth_policy_access')
     ? await reader.query<UpPolicyAccess & Row>(
+        // Each policy's entries in the order upstream shows them: the table's physical order.
         `select pa.policy_uuid, a.access from auth_policy_access pa
-           join auth_access a on a.id = pa.access_id order by pa.policy_uuid, a.access`,
+           join auth_access a on a.id = pa.access_id order by pa.policy_uuid, pa.ctid`,
       )
     : [];
   const accesses = reader.has('auth_access')

@@ -5,6 +5,7 @@ import { Migration20261129180000_token_indexes } from './Migration20261129180000
 import { Migration20261130000000_oauth2_flow } from './Migration20261130000000_oauth2_flow.js';
 import { Migration20261130120000_saml_session } from './Migration20261130120000_saml_session.js';
 import { Migration20261207180000_upstream_defaults } from './Migration20261207180000_upstream_defaults.js';
+import { Migration20261207190000_policy_acl_order } from './Migration20261207190000_policy_acl_order.js';
 
 /**
  * SQLite migrations, oldest first. The names are what `wazo_auth_migrations` records: never rename one.
@@ -16,4 +17,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261130000000_oauth2_flow', class: Migration20261130000000_oauth2_flow },
   { name: 'Migration20261130120000_saml_session', class: Migration20261130120000_saml_session },
   { name: 'Migration20261207180000_upstream_defaults', class: Migration20261207180000_upstream_defaults },
+  { name: 'Migration20261207190000_policy_acl_order', class: Migration20261207190000_policy_acl_order },
 ];
