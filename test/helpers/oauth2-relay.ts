@@ -1,6 +1,7 @@
 // A fake of the wazo-oauth2 relay (external-auth.md §7): the public page a provider redirects the browser
-// to, which hands the callback's query over a websocket the auth server opened beforehand for that state.
-// The real relay's contract is inferred, so this fake keeps to what the spec states and nothing more.
+// to, which hands the callback over a websocket the auth server opened beforehand for that state. Like the
+// real relay it sends only `{"code": …}` (the state is the socket's); `forward: 'query'` sends the whole
+// query instead, and `frame` lets a test send what it likes.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,8 +26,20 @@ export interface OAuth2Relay {
 
 type Teardown = { teardown(fn: () => unknown): void };
 
+export interface RelayOptions {
+  /** What a frame holds: the code alone (the real relay; the default) or every query parameter. */
+  forward?: 'code' | 'query';
+  /** Overrides the frame sent for a callback's query, whatever `forward` says. */
+  frame?: (query: Record<string, string>) => Record<string, string>;
+}
+
 /** Starts the relay on an ephemeral loopback port, stopped at `t`'s teardown. */
-export async function startOAuth2Relay(t: Teardown): Promise<OAuth2Relay> {
+export async function startOAuth2Relay(t: Teardown, options: RelayOptions = {}): Promise<OAuth2Relay> {
+  const frameOf =
+    options.frame ??
+    (options.forward === 'query'
+      ? (query: Record<string, string>) => query
+      : (query: Record<string, string>) => (query.code === undefined ? query : { code: query.code }));
   const sockets = new Map<string, WebSocket>();
   const watchers = new Map<string, Set<() => void>>();
   const delivered: OAuth2Relay['delivered'] = [];
@@ -38,8 +51,9 @@ export async function startOAuth2Relay(t: Teardown): Promise<OAuth2Relay> {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
-    const message = Object.fromEntries(url.searchParams);
-    const state = message.state ?? '';
+    const query = Object.fromEntries(url.searchParams);
+    const state = query.state ?? '';
+    const message = frameOf(query);
     const socket = sockets.get(state);
     if (socket?.readyState !== WebSocket.OPEN) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`nobody waits for state ${state}\n`);

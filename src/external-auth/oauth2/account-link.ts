@@ -77,7 +77,7 @@ export class AccountLink {
     });
     if (settings.websocket_host !== null) {
       await this.relay.listen(`${settings.websocket_host}/ws/${state}`, this.flows.timeoutMs, (parameters) =>
-        this.complete(parameters).then(() => undefined),
+        this.complete(relayedCallback(parameters, state)).then(() => undefined),
       );
     }
     return { authorization_url: url, state };
@@ -166,4 +166,17 @@ function view(data: Blob): AccessView {
     token_expiration: typeof expiration === 'number' ? Math.trunc(expiration) : null,
     scope: data.scope ?? [],
   };
+}
+
+/**
+ * The callback a relay frame stands for. The wazo-oauth2 relay sends only `code` (upstream reads nothing
+ * else): the flow is the one of the socket, whose URL holds the state. A frame naming another state is
+ * not this socket's and is refused.
+ */
+export function relayedCallback(frame: URLSearchParams, socketState: string): URLSearchParams {
+  const named = frame.get('state');
+  const callback = new URLSearchParams(frame);
+  if (named === null) callback.set('state', socketState);
+  else if (named !== socketState) callback.delete('state');
+  return callback;
 }
