@@ -136,7 +136,7 @@ export class SmtpMailer implements Mailer {
   private async deliver(kind: MailKind, parts: MailParts): Promise<void> {
     let mail: BuiltMail;
     try {
-      mail = await buildMail(parts);
+      mail = buildMail(parts);
     } catch (error) {
       const reason = error instanceof MailNotSent ? error.message : 'the message could not be built';
       this.logger.warn({ mail: kind }, `mail not sent: ${reason}`);

@@ -36,11 +36,77 @@ export function templatePath(key: TemplateKey, configured: string | null, dirs: 
   return existsSync(upstream) ? upstream : join(dirs.shipped ?? SHIPPED_TEMPLATE_DIR, file);
 }
 
+/** The part of nunjucks' runtime that prints a `{{ … }}` value (not in nunjucks' type definitions). */
+interface OutputRuntime {
+  suppressValue(value: unknown, autoescape: boolean): unknown;
+}
+
+/** The function a compiled template renders with, given the runtime its output goes through. */
+type RootRender = (
+  env: unknown,
+  context: unknown,
+  frame: unknown,
+  runtime: unknown,
+  callback: unknown,
+) => void;
+
+/**
+ * What Jinja prints for a value that JavaScript would print differently: Python's `None`, `True` and
+ * `False` (nunjucks prints null as nothing and booleans in lower case). Anything else, an undefined
+ * variable included (nothing, in both), is left to nunjucks.
+ */
+export function jinjaValue(value: unknown): unknown {
+  if (value === null) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  return value;
+}
+
+const nunjucksRuntime = (nunjucks as unknown as { runtime: OutputRuntime }).runtime;
+
+/**
+ * nunjucks' runtime with Jinja's printing of values: every `{{ … }}` output goes through suppressValue,
+ * which then escapes (or not) exactly as before, so `None` is escaped like any other text. The process-wide
+ * runtime is left as it is; only the templates compiled here are given this one.
+ */
+const jinjaRuntime: OutputRuntime = Object.assign(Object.create(nunjucksRuntime) as OutputRuntime, {
+  suppressValue: (value: unknown, autoescape: boolean) =>
+    nunjucksRuntime.suppressValue(jinjaValue(value), autoescape),
+});
+
+/** Jinja's spellings of the constants nunjucks only knows in lower case, and its `none` test. */
+function jinjaEnvironment(autoescape: boolean): nunjucks.Environment {
+  const env = new nunjucks.Environment([], { autoescape });
+  env.addGlobal('None', null).addGlobal('True', true).addGlobal('False', false);
+  // addTest is nunjucks API missing from its type definitions.
+  (env as unknown as { addTest(name: string, test: (value: unknown) => boolean): void }).addTest(
+    'none',
+    (value) => value === null,
+  );
+  return env;
+}
+
 // The mails are text/plain: escaping would turn a username like `a&b` into `a&amp;b`. Upstream's Jinja
 // environment escapes nothing; the HTML page escapes, which changes nothing for its empty context but
 // keeps an operator's template that prints a variable safe.
-const textEnvironment = new nunjucks.Environment([], { autoescape: false });
-const htmlEnvironment = new nunjucks.Environment([], { autoescape: true });
+const textEnvironment = jinjaEnvironment(false);
+const htmlEnvironment = jinjaEnvironment(true);
+
+/**
+ * Compiles `source` so that it prints values as Jinja does (`jinjaValue`). nunjucks hands its runtime to
+ * the compiled root function at every render; the root function is wrapped to hand it ours instead, which
+ * also reaches the blocks and macros the root function calls. Should a nunjucks upgrade rename that
+ * function, this fails at start-up rather than printing nulls as empty strings.
+ */
+export function compileTemplate(source: string, html: boolean, path?: string): nunjucks.Template {
+  const template = new nunjucks.Template(source, html ? htmlEnvironment : textEnvironment, path, true);
+  const compiled = template as unknown as { rootRenderFunc?: RootRender };
+  const root = compiled.rootRenderFunc;
+  if (typeof root !== 'function') throw new Error('this version of nunjucks cannot print values as Jinja');
+  compiled.rootRenderFunc = (env, context, frame, _runtime, callback) =>
+    root(env, context, frame, jinjaRuntime, callback);
+  return template;
+}
 
 /** Jinja drops a template's final newline (keep_trailing_newline off); nunjucks keeps it. */
 const withoutFinalNewline = (text: string) => text.replace(/\r?\n$/, '');
@@ -82,7 +148,7 @@ export class TemplateFile {
   }
 
   private compile(source: string): nunjucks.Template {
-    return new nunjucks.Template(source, this.html ? htmlEnvironment : textEnvironment, this.path, true);
+    return compileTemplate(source, this.html, this.path);
   }
 
   /** Renders the version on disk; a file that became unreadable or invalid keeps the last good one. */

@@ -1,6 +1,6 @@
 // A mail relay for the tests: smtp-server on loopback, plain SMTP without authentication (what the server
-// talks to upstream's relay), keeping every message it accepts. The parsing below covers what nodemailer
-// writes (unfolded headers, RFC 2047 words, quoted-printable or base64 bodies), not MIME at large.
+// talks to upstream's relay), keeping every message it accepts. The parsing below covers what the server
+// writes (folded headers, RFC 2047 words, 7bit, quoted-printable or base64 bodies), not MIME at large.
 
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -19,6 +19,8 @@ export interface SinkMessage {
   text: string;
   /** The message as received (dot-stuffing removed), CRLF line ends. */
   raw: string;
+  /** The body as received, after the blank line that ends the headers, nothing decoded. */
+  rawBody: string;
 }
 
 export interface SmtpSink {
@@ -143,7 +145,7 @@ export async function startSilentRelay(t: Teardown): Promise<SilentRelay> {
   return { port, connections: () => accepted, stop };
 }
 
-/** Splits and decodes a message as nodemailer writes it. Exported for the helper's own test. */
+/** Splits and decodes a message as the server writes it. Exported for the helper's own test. */
 export function parseMessage(raw: string, envelope: SinkMessage['envelope']): SinkMessage {
   const split = raw.indexOf('\r\n\r\n');
   const head = split < 0 ? raw : raw.slice(0, split);
@@ -170,6 +172,7 @@ export function parseMessage(raw: string, envelope: SinkMessage['envelope']): Si
     headers,
     text: bytes.toString('utf8').replace(/\r\n/g, '\n'),
     raw,
+    rawBody: body,
   };
 }
 

@@ -24,7 +24,12 @@ t.test('the confirmation mail: headers, envelope, link with port and prefix', as
   t.equal(mail.to, 'alice <alice@example.com>');
   t.equal(mail.subject, 'E-mail address confirmation for alice');
   const contentType = mail.headers.find(([name]) => name === 'content-type')?.[1];
-  t.match(contentType, /^text\/plain; charset=utf-8$/, 'single-part text/plain');
+  t.equal(
+    contentType,
+    'text/plain; charset="us-ascii"',
+    'single-part text/plain, ASCII as MIMEText labels it',
+  );
+  t.equal(mail.headers.find(([name]) => name === 'content-transfer-encoding')?.[1], '7bit');
   t.equal(mail.headers.filter(([name]) => name === 'to').length, 1);
   t.ok(mail.headers.some(([name]) => name === 'date'));
   t.match(mail.headers.find(([name]) => name === 'message-id')?.[1], /^<[0-9a-f-]{36}@wazo\.community>$/);
@@ -110,6 +115,9 @@ t.test('names and subjects outside ASCII travel as UTF-8', async (t) => {
   t.equal(mail.subject, 'E-mail address confirmation for Zoë Ångström');
   t.match(mail.text, /^Hello Zoë Ångström,\n/);
   t.match(mail.raw, /^\p{ASCII}*$/u, 'the message itself is 7-bit');
+  const header = (name: string) => mail.headers.find(([key]) => key === name)?.[1];
+  t.equal(header('content-type'), 'text/plain; charset="utf-8"', 'as MIMEText does for text outside ASCII');
+  t.equal(header('content-transfer-encoding'), 'base64');
 });
 
 t.test('the text mails are not HTML-escaped', async (t) => {

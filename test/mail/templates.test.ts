@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { ConfigError } from '../../src/config/index.js';
 import { createMailer } from '../../src/mail/index.js';
-import { SHIPPED_TEMPLATE_DIR, TEMPLATE_KEYS } from '../../src/mail/templates.js';
+import { compileTemplate, SHIPPED_TEMPLATE_DIR, TEMPLATE_KEYS } from '../../src/mail/templates.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 import { capturedLogger, confirmation, isolatedDirs, mailConfig, reset, TOKEN } from './context.js';
 
@@ -184,4 +184,70 @@ t.test('a template that cannot be used stops start-up, naming its key', async (t
     t.throws(() => createMailer(config, capturedLogger().logger), message, key);
     t.throws(() => createMailer(config, capturedLogger().logger), ConfigError);
   }
+});
+
+t.test('values print as Jinja prints them: None, True, False, nothing when undefined', async (t) => {
+  const source =
+    '{{ username }}|{{ missing }}|{{ port }}|{{ flag }}|{{ not flag }}|{{ count }}|{{ username is none }}|' +
+    '{{ None }}|{{ none }}|{{ True }}|{{ username|default("x") }}|{{ missing|default("d") }}|' +
+    '{% if username %}set{% else %}unset{% endif %}|{{ html }}|{{ html|safe }}';
+  const context = { username: null, port: undefined, flag: true, count: 0, html: '<b>&' };
+  t.equal(
+    compileTemplate(source, false).render(context),
+    'None|||True|False|0|True|None|None|True|None|d|unset|<b>&|<b>&',
+    'text: as Jinja renders it',
+  );
+  t.equal(
+    compileTemplate(source, true).render(context),
+    'None|||True|False|0|True|None|None|True|None|d|unset|&lt;b&gt;&amp;|<b>&',
+    'HTML: the same, escaping unchanged',
+  );
+  const nested =
+    '{% macro show(v) %}[{{ v }}]{% endmacro %}{{ show(username) }}' +
+    '{% for v in values %}{{ v }},{% endfor %}{% set copy = username %}{{ copy }}';
+  t.equal(
+    compileTemplate(nested, false).render({ username: null, values: [null, false, 0, '', undefined, 'x'] }),
+    '[None]None,False,0,,,x,None',
+    'inside macros, loops and set',
+  );
+  t.equal(
+    compileTemplate('{{ "<" ~ none }}', true).render({}),
+    '&lt;null',
+    "concatenation is nunjucks' own (Jinja would give &lt;None)",
+  );
+});
+
+t.test('a user without a username: None in the mails sent through the relay', async (t) => {
+  const sink = await startSmtpSink(t);
+  const dir = templateDir({
+    'confirm.jinja': 'username: {{ username }}\ntoken: {{ token }}\n',
+    'confirm-subject.jinja': 'Confirmation for {{ username }}',
+    'reset.jinja': 'username: {{ username }}\ntoken: {{ token }}\nuser_uuid: {{ user_uuid }}\n',
+    'reset-subject.jinja': 'Reset for {{ username }}',
+  });
+  const mailer = createMailer(
+    mailConfig(sink.port, {
+      email_confirmation_template: join(dir, 'confirm.jinja'),
+      email_confirmation_subject_template: join(dir, 'confirm-subject.jinja'),
+      password_reset_email_template: join(dir, 'reset.jinja'),
+      password_reset_email_subject_template: join(dir, 'reset-subject.jinja'),
+    }),
+    capturedLogger().logger,
+    { templateDirs: isolatedDirs() },
+  );
+
+  await mailer.sendConfirmation(confirmation({ username: null }));
+  const confirm = await sink.next();
+  t.equal(confirm.to, 'alice@example.com', 'no name: the bare address');
+  t.equal(confirm.subject, 'Confirmation for None');
+  t.equal(confirm.rawBody, `username: None\r\ntoken: ${TOKEN}\r\n`, 'as upstream renders None');
+
+  await mailer.sendPasswordReset(reset({ username: null }));
+  const sent = await sink.next();
+  t.equal(sent.to, 'bob@example.com');
+  t.equal(sent.subject, 'Reset for None');
+  t.equal(sent.text, `username: None\ntoken: ${reset().token}\nuser_uuid: ${reset().user_uuid}\n`);
+
+  await mailer.sendPasswordReset(reset({ username: 'bob' }));
+  t.equal((await sink.next()).subject, 'Reset for bob');
 });
