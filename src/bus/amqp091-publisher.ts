@@ -2,7 +2,7 @@ import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { Logger } from '../log/logger.js';
 import { brokerAddress } from './broker-address.js';
 import type { BusMessage } from './message.js';
-import { type Publisher, type PublishResult, settleInOrder } from './publisher.js';
+import { type BrokerLink, LinkSlot, type Publisher, type PublishResult, settleInOrder } from './publisher.js';
 
 export interface Amqp091Options {
   /** `amqp://user:password@host:port[/vhost]` (`amqps://` for TLS). */
@@ -22,7 +22,7 @@ export interface BrokerIdentity {
 }
 
 /** One connection with its confirm channel; fails as a whole. */
-class Link {
+class Link implements BrokerLink {
   private failure: Error | null = null;
   private drainWaiters: (() => void)[] = [];
 
@@ -94,7 +94,7 @@ class Link {
  * after any failure the next `publish` opens a fresh connection.
  */
 export class Amqp091Publisher implements Publisher {
-  private link: Promise<Link> | undefined;
+  private readonly link = new LinkSlot(() => this.open());
   private readonly timeoutMs: number;
 
   constructor(
@@ -107,13 +107,13 @@ export class Amqp091Publisher implements Publisher {
 
   /** Connects if needed and tells what the broker advertised; throws when it cannot be reached. */
   async broker(): Promise<BrokerIdentity> {
-    const { connection } = await this.connect();
+    const { connection } = await this.link.get();
     const properties = connection.connection.serverProperties as Record<string, unknown>;
     return { product: String(properties.product ?? ''), version: String(properties.version ?? '') };
   }
 
   async publish(messages: BusMessage[]): Promise<PublishResult> {
-    const link = await this.connect();
+    const link = await this.link.get();
     const outcomes: Promise<void>[] = [];
     for (const message of messages) {
       if (link.failed) break;
@@ -127,23 +127,6 @@ export class Amqp091Publisher implements Publisher {
       abandon: (error) => link.fail(error),
       log: this.log,
     });
-  }
-
-  private connect(): Promise<Link> {
-    const current = this.link;
-    if (current) {
-      return current.then((link) => {
-        if (!link.failed) return link;
-        if (this.link === current) this.link = undefined;
-        return this.connect();
-      });
-    }
-    const opening = this.open();
-    this.link = opening;
-    opening.catch(() => {
-      if (this.link === opening) this.link = undefined;
-    });
-    return opening;
   }
 
   private async open(): Promise<Link> {
@@ -179,11 +162,8 @@ export class Amqp091Publisher implements Publisher {
     }
   }
 
-  async close(): Promise<void> {
-    const current = this.link;
-    this.link = undefined;
-    const link = await current?.catch(() => undefined);
-    link?.fail(new Error('publisher closed'));
+  close(): Promise<void> {
+    return this.link.close(new Error('publisher closed'));
   }
 }
 

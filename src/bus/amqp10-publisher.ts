@@ -3,7 +3,14 @@ import rhea, { type Connection, type ConnectionOptions, type Delivery, type Send
 import type { Logger } from '../log/logger.js';
 import { brokerAddress } from './broker-address.js';
 import type { BusMessage } from './message.js';
-import { type Publisher, type PublishResult, RejectedByBroker, settleInOrder } from './publisher.js';
+import {
+  type BrokerLink,
+  LinkSlot,
+  type Publisher,
+  type PublishResult,
+  RejectedByBroker,
+  settleInOrder,
+} from './publisher.js';
 
 export interface PublisherOptions {
   /** `amqp://user:password@host:port[/vhost]` (`amqps://` for TLS). */
@@ -34,7 +41,7 @@ export function connectionOptions(uri: string): ConnectionOptions {
 type Outcome = { resolve(): void; reject(error: Error): void };
 
 /** One open connection with its sender link; fails as a whole. */
-class Link {
+class Link implements BrokerLink {
   private readonly pending = new Map<Delivery, Outcome>();
   private creditWaiters: Outcome[] = [];
   private failure: Error | null = null;
@@ -109,7 +116,7 @@ const describe = (error: unknown, fallback: string): Error => {
  * Connects on demand; after any failure the next `publish` opens a fresh connection.
  */
 export class Amqp10Publisher implements Publisher {
-  private link: Promise<Link> | undefined;
+  private readonly link = new LinkSlot(() => this.open());
   private readonly timeoutMs: number;
 
   constructor(
@@ -126,7 +133,7 @@ export class Amqp10Publisher implements Publisher {
    * rejects outright counts as done (retrying cannot change its mind); it is logged.
    */
   async publish(messages: BusMessage[]): Promise<PublishResult> {
-    const link = await this.connect();
+    const link = await this.link.get();
     const outcomes: Promise<void>[] = [];
     try {
       for (const message of messages) {
@@ -143,23 +150,6 @@ export class Amqp10Publisher implements Publisher {
       abandon: (error) => link.fail(error),
       log: this.log,
     });
-  }
-
-  private connect(): Promise<Link> {
-    const current = this.link;
-    if (current) {
-      return current.then((link) => {
-        if (!link.failed) return link;
-        if (this.link === current) this.link = undefined;
-        return this.connect();
-      });
-    }
-    const opening = this.open();
-    this.link = opening;
-    opening.catch(() => {
-      if (this.link === opening) this.link = undefined;
-    });
-    return opening;
   }
 
   private open(): Promise<Link> {
@@ -229,10 +219,7 @@ export class Amqp10Publisher implements Publisher {
     });
   }
 
-  async close(): Promise<void> {
-    const current = this.link;
-    this.link = undefined;
-    const link = await current?.catch(() => undefined);
-    link?.fail(new Error('publisher closed'));
+  close(): Promise<void> {
+    return this.link.close(new Error('publisher closed'));
   }
 }

@@ -63,3 +63,44 @@ export async function settleInOrder(
     clearTimeout(timer);
   }
 }
+
+/** A broker connection that fails as a whole. */
+export interface BrokerLink {
+  readonly failed: boolean;
+  fail(error: Error): void;
+}
+
+/**
+ * The one live link of a publisher: opened on demand, shared by concurrent callers while it opens, and
+ * opened afresh after it failed (or failed to open).
+ */
+export class LinkSlot<L extends BrokerLink> {
+  private link: Promise<L> | undefined;
+
+  constructor(private readonly open: () => Promise<L>) {}
+
+  get(): Promise<L> {
+    const current = this.link;
+    if (current) {
+      return current.then((link) => {
+        if (!link.failed) return link;
+        if (this.link === current) this.link = undefined;
+        return this.get();
+      });
+    }
+    const opening = this.open();
+    this.link = opening;
+    opening.catch(() => {
+      if (this.link === opening) this.link = undefined;
+    });
+    return opening;
+  }
+
+  /** Fails the link, if any, and forgets it. */
+  async close(reason: Error): Promise<void> {
+    const current = this.link;
+    this.link = undefined;
+    const link = await current?.catch(() => undefined);
+    link?.fail(reason);
+  }
+}

@@ -5,8 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, configSchema } from '../../src/config/index.js';
 import { createLogger } from '../../src/log/logger.js';
-import type { ConfirmationContext, ResetContext } from '../../src/mail/index.js';
+import {
+  type ConfirmationContext,
+  createMailer,
+  type Mailer,
+  type ResetContext,
+} from '../../src/mail/index.js';
 import { LogSink } from '../helpers/server.js';
+import { type SinkMessage, startSmtpSink } from '../helpers/smtp-sink.js';
 
 export const TOKEN = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 export const RESET_TOKEN = '16fd2706-8baf-433b-82eb-8c7fb1f6b2d0';
@@ -47,4 +53,25 @@ export function reset(overrides: Partial<ResetContext> = {}): ResetContext {
     hostname: 'pbx.example.com',
     ...overrides,
   };
+}
+
+/**
+ * The reset mail of upstream's tests (its sentinel sender, a username that is an address, another
+ * recipient): sent through a fresh sink, with the mailer for more and the mail as received.
+ */
+export async function sentinelResetMail(t: { teardown(fn: () => unknown): void }): Promise<{
+  mailer: Mailer;
+  context: ResetContext;
+  mail: SinkMessage;
+  next: () => Promise<SinkMessage>;
+}> {
+  const sink = await startSmtpSink(t);
+  const config = mailConfig(sink.port, {
+    password_reset_from_name: 'password_reset_from_name_sentinel',
+    password_reset_from_address: 'password_reset_from_address_sentinel@example.com',
+  });
+  const mailer = createMailer(config, capturedLogger().logger, { templateDirs: isolatedDirs() });
+  const context = reset({ username: 'u4@example.com', email_address: 'other@example.com', port: '443' });
+  await mailer.sendPasswordReset(context);
+  return { mailer, context, mail: await sink.next(), next: () => sink.next() };
 }

@@ -15,6 +15,7 @@ import {
   mailConfig,
   RESET_TOKEN,
   reset,
+  sentinelResetMail,
   TOKEN,
 } from './context.js';
 
@@ -77,15 +78,7 @@ t.test('the confirmation mail: 7bit, the link whole on its own line', async (t) 
 });
 
 t.test("the reset mail with upstream's test sender: From and To each on one line", async (t) => {
-  const sink = await startSmtpSink(t);
-  const config = mailConfig(sink.port, {
-    password_reset_from_name: 'password_reset_from_name_sentinel',
-    password_reset_from_address: 'password_reset_from_address_sentinel@example.com',
-  });
-  const mailer = createMailer(config, capturedLogger().logger, { templateDirs: isolatedDirs() });
-  const context = reset({ username: 'u4@example.com', email_address: 'other@example.com', port: '443' });
-  await mailer.sendPasswordReset(context);
-  const mail = await sink.next();
+  const { context, mail } = await sentinelResetMail(t);
 
   checkPlainAscii(t, mail);
   const from = 'From: password_reset_from_name_sentinel <password_reset_from_address_sentinel@example.com>';

@@ -8,6 +8,7 @@ import {
   mailConfig,
   RESET_TOKEN,
   reset,
+  sentinelResetMail,
   TOKEN,
 } from './context.js';
 
@@ -56,16 +57,7 @@ t.test('the confirmation link without port or prefix', async (t) => {
 });
 
 t.test('the reset mail: configured sender, quoted recipient name, link', async (t) => {
-  const sink = await startSmtpSink(t);
-  const config = mailConfig(sink.port, {
-    password_reset_from_name: 'password_reset_from_name_sentinel',
-    password_reset_from_address: 'password_reset_from_address_sentinel@example.com',
-  });
-  const mailer = createMailer(config, capturedLogger().logger, { templateDirs: isolatedDirs() });
-  const context = reset({ username: 'u4@example.com', email_address: 'other@example.com', port: '443' });
-  await mailer.sendPasswordReset(context);
-
-  const mail = await sink.next();
+  const { mailer, context, mail, next } = await sentinelResetMail(t);
   t.same(mail.envelope, {
     from: 'password_reset_from_address_sentinel@example.com',
     to: ['other@example.com'],
@@ -80,7 +72,7 @@ t.test('the reset mail: configured sender, quoted recipient name, link', async (
 
   await mailer.sendPasswordReset(reset({ prefix: '/api/auth' }));
   t.match(
-    (await sink.next()).text,
+    (await next()).text,
     `https://app.wazo.io/reset-password?host=pbx.example.com&token=${RESET_TOKEN}&user_uuid=`,
     'no port, and the prefix is not part of the reset link',
   );
