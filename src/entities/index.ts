@@ -20,6 +20,7 @@ export * from './saml.js';
 export * from './settings.js';
 export * from './tenant.js';
 export * from './token.js';
+export * from './upstream-columns.js';
 export * from './user.js';
 
 /** Every mapped table, for the `entities` option of MikroORM. */

@@ -1,6 +1,7 @@
 import { type Collection, EntitySchema, type OptionalProps } from '@mikro-orm/core';
 import { ownedByTenant, uuidPrimaryKey } from './common.js';
 import type { Tenant } from './tenant.js';
+import { JsonTextType, TextListType } from './upstream-columns.js';
 import type { User } from './user.js';
 
 /** JSON values stored in the `metadata` columns. */
@@ -42,11 +43,11 @@ export interface Token {
   issuedT: number | null;
   /** Epoch seconds, truncated. */
   expireT: number | null;
-  /** Upstream keeps JSON text in a text column; stored as JSON here so both dialects hydrate an object. */
+  /** JSON text in a `text` column, as upstream keeps it (`JsonTextType`). */
   metadata: JsonObject | null;
   userAgent: string | null;
   remoteAddr: string | null;
-  /** The ACL frozen at creation. Upstream uses `text[]`; JSON works the same on SQLite and PostgreSQL. */
+  /** The ACL frozen at creation: `text[]` on PostgreSQL as upstream, JSON on SQLite (`TextListType`). */
   acl: string[];
   /** Set to null by the database when the refresh token is deleted (the token keeps working). */
   refreshToken: RefreshToken | null;
@@ -70,10 +71,11 @@ export const Token = new EntitySchema<Token>({
     xivoUuid: { type: 'string', length: 38, fieldName: 'xivo_uuid', nullable: true },
     issuedT: { type: 'integer', fieldName: 'issued_t', nullable: true },
     expireT: { type: 'integer', fieldName: 'expire_t', nullable: true },
-    metadata: { type: 'json', nullable: true },
+    metadata: { type: JsonTextType, nullable: true },
     userAgent: { type: 'text', fieldName: 'user_agent', nullable: true, default: '' },
     remoteAddr: { type: 'text', fieldName: 'remote_addr', nullable: true, default: '' },
-    acl: { type: 'json', defaultRaw: `'[]'`, onCreate: () => [] },
+    // The PostgreSQL default (an empty array); SQLite's migration has `'[]'`, its JSON spelling.
+    acl: { type: TextListType, defaultRaw: `'{}'`, onCreate: () => [] },
     refreshToken: {
       kind: 'm:1',
       entity: 'RefreshToken',

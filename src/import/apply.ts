@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
-import { allUsersGroupName, XIVO_UUID_SETTING } from '../entities/index.js';
+import { allUsersGroupName, storedTextList, XIVO_UUID_SETTING } from '../entities/index.js';
 import type { Plan } from './plan.js';
 
 /*
@@ -361,7 +361,7 @@ export async function applyPlan(em: SqlEntityManager, plan: Plan): Promise<void>
       json(row.metadata),
       row.user_agent,
       row.remote_addr,
-      json(row.acl),
+      storedTextList(row.acl, em.getPlatform()),
       row.refresh_token_uuid,
     ]),
   );

@@ -7,7 +7,7 @@ import {
   sessionExpireSoon,
 } from '../bus/events.js';
 import type { Emit, Outbox } from '../bus/outbox.js';
-import { type JsonObject, Session, Token } from '../entities/index.js';
+import { type JsonObject, Session, Token, textArrayLiteral } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import type { Json } from '../http/errors.js';
 import { Batcher, Failed } from './batching.js';
@@ -136,7 +136,7 @@ export class TokenRepository {
         JSON.stringify(record.metadata),
         record.userAgent,
         record.remoteAddr,
-        JSON.stringify(record.acl),
+        textArrayLiteral(record.acl), // this statement is PostgreSQL's: text[], as upstream
         record.refreshTokenUuid,
       ]),
       params,

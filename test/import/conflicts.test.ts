@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import t from 'tap';
+import { storedTextList } from '../../src/entities/index.js';
 import { openDatabase } from '../../src/entities/orm.js';
 import { ImportConflictError, importUpstream } from '../../src/import/index.js';
 import { PROVISIONING_LOCK_KEY } from '../../src/provisioning/provision.js';
@@ -170,7 +171,7 @@ t.test("a target's own users of the seed master move to upstream's master", asyn
       1,
       2_000_000_000,
       JSON.stringify({ uuid: local, tenant_uuid: seed }),
-      JSON.stringify(['#']),
+      storedTextList(['#'], em.getPlatform()),
     ],
   );
 
@@ -184,11 +185,12 @@ t.test("a target's own users of the seed master move to upstream's master", asyn
   t.strictSame(rows, [{ tenant_uuid: FIXTURE.master, group_uuid: FIXTURE.masterAllUsers }]);
   const token = await orm.em
     .fork()
-    .execute<{ metadata: { tenant_uuid: string } }[]>(
-      `select "metadata" from "auth_token" where "auth_id" = ?`,
-      [local],
-    );
-  t.equal(token[0]!.metadata.tenant_uuid, FIXTURE.master, "its token's metadata names the new master");
+    .execute<{ metadata: string }[]>(`select "metadata" from "auth_token" where "auth_id" = ?`, [local]);
+  t.equal(
+    JSON.parse(token[0]!.metadata).tenant_uuid,
+    FIXTURE.master,
+    "its token's metadata names the new master",
+  );
   const session = await orm.em
     .fork()
     .execute(

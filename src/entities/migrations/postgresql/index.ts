@@ -6,6 +6,7 @@ import { Migration20261130000000_oauth2_flow } from './Migration20261130000000_o
 import { Migration20261130120000_saml_session } from './Migration20261130120000_saml_session.js';
 import { Migration20261207180000_upstream_defaults } from './Migration20261207180000_upstream_defaults.js';
 import { Migration20261207190000_policy_acl_order } from './Migration20261207190000_policy_acl_order.js';
+import { Migration20261207200000_token_columns } from './Migration20261207200000_token_columns.js';
 
 /**
  * PostgreSQL migrations, oldest first. The names are what `wazo_auth_migrations` records: never rename one.
@@ -18,4 +19,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261130120000_saml_session', class: Migration20261130120000_saml_session },
   { name: 'Migration20261207180000_upstream_defaults', class: Migration20261207180000_upstream_defaults },
   { name: 'Migration20261207190000_policy_acl_order', class: Migration20261207190000_policy_acl_order },
+  { name: 'Migration20261207200000_token_columns', class: Migration20261207200000_token_columns },
 ];
