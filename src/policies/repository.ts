@@ -197,10 +197,18 @@ export class PolicyRepository {
     return updated ? this.get({ uuid }, null) : null;
   }
 
-  /** Adds one entry to the policy's ACL: `present` if it had it, `gone` when the policy is no more. */
-  async addAccess(uuid: string, access: string): Promise<'added' | 'present' | 'gone'> {
+  /**
+   * Adds one entry to the policy's ACL if one of `owners` owns it: `present` if it had the entry, `gone`
+   * when the policy is no more, or not theirs.
+   */
+  async addAccess(
+    uuid: string,
+    owners: ReadonlySet<string>,
+    access: string,
+  ): Promise<'added' | 'present' | 'gone'> {
     try {
       return await this.orm.em.fork().transactional(async (em) => {
+        if (!(await ownedBy(em, uuid, owners))) return 'gone';
         const [interned] = await intern(em, [access]);
         const result = await em.execute<{ affectedRows: number }>(
           'insert into "auth_policy_access" ("policy_uuid", "access_id") values (?, ?) on conflict do nothing',
@@ -210,14 +218,17 @@ export class PolicyRepository {
         return result.affectedRows > 0 ? 'added' : 'present';
       });
     } catch (error) {
+      // Deleted meanwhile: policies never change tenant, so ownership cannot have changed otherwise.
       if (error instanceof ForeignKeyConstraintViolationException) return 'gone';
       throw error;
     }
   }
 
-  /** Removes one entry from the policy's ACL; an entry it does not have is no error. */
-  async removeAccess(uuid: string, access: string): Promise<void> {
-    await this.orm.em.fork().execute(
+  /** Removes one entry from the ACL of the policy if one of `owners` owns it; an absent entry is no error. */
+  async removeAccess(uuid: string, owners: ReadonlySet<string>, access: string): Promise<void> {
+    const em = this.orm.em.fork();
+    if (!(await ownedBy(em, uuid, owners))) return;
+    await em.execute(
       `delete from "auth_policy_access" where "policy_uuid" = ?
          and "access_id" in (select "id" from "auth_access" where "access" = ?)`,
       [uuid, access],
@@ -229,6 +240,11 @@ export class PolicyRepository {
   async delete(uuid: string, owners: ReadonlySet<string>): Promise<boolean> {
     return (await this.orm.em.fork().nativeDelete(Policy, { uuid, tenant: { $in: [...owners] } })) > 0;
   }
+}
+
+/** Whether the policy exists and one of `owners` owns it. */
+async function ownedBy(em: SqlEntityManager, uuid: string, owners: ReadonlySet<string>): Promise<boolean> {
+  return (await em.count(Policy, { uuid, tenant: { $in: [...owners] } })) > 0;
 }
 
 /** The slug derived from the name, or random ones until one is free in the tenant (case-sensitively). */

@@ -37,8 +37,17 @@ export function policyRoutes({ orm, tokens, hierarchy }: PolicyRouteDependencies
   const resolve = (request: HttpRequest) =>
     findPolicy({ policies, hierarchy }, request.params.policy!, request.locals.tenantUuid!);
 
-  /** One ACL entry of a policy; upstream checks neither read-only state nor ownership there. */
+  /**
+   * One ACL entry of a policy. Upstream checks neither read-only state nor ownership there, so a
+   * sub-tenant administrator could edit its parent's shared policies and the platform's config-managed
+   * ones: here the rules of `PUT /policies/{policy}` apply (403), after the visibility check (404).
+   */
   const accessSteps = [readAccessParam('access'), ...onePolicy('update')];
+  const editable = async (request: HttpRequest) => {
+    const found = await resolve(request);
+    if (isReadOnly(found.policy, found.scope)) throw forbidden(found.policy.uuid);
+    return found;
+  };
 
   return [
     {
@@ -125,8 +134,8 @@ export function policyRoutes({ orm, tokens, hierarchy }: PolicyRouteDependencies
       async handle(request) {
         const access = request.params.access!;
         assertMayAdd(request.locals.token!, [access]);
-        const { ref, policy } = await resolve(request);
-        const outcome = await policies.addAccess(policy.uuid, access);
+        const { ref, policy, scope } = await editable(request);
+        const outcome = await policies.addAccess(policy.uuid, scope.own, access);
         if (outcome === 'gone') throw noSuchPolicy(ref);
         if (outcome === 'present') throw errors.legacy(409, `Policy already associated to ${access}`);
         return empty(204);
@@ -139,8 +148,8 @@ export function policyRoutes({ orm, tokens, hierarchy }: PolicyRouteDependencies
       async handle(request) {
         const access = request.params.access!;
         assertMayRemove(request.locals.token!, [access]);
-        const { policy } = await resolve(request);
-        await policies.removeAccess(policy.uuid, access);
+        const { policy, scope } = await editable(request);
+        await policies.removeAccess(policy.uuid, scope.own, access);
         return empty(204);
       },
     },

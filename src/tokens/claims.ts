@@ -46,7 +46,7 @@ const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(
 
 /**
  * The ACL frozen into a new token (acl.md §5): the default (or deprecated per-backend) policy found by
- * name, then every policy of every group of the user, then the user's own policies; duplicates kept.
+ * name in the master tenant, then every policy of every group of the user, then the user's own policies; duplicates kept.
  * Within each part, entries come by group, policy and access. The ACLs of concurrent logins are read
  * by one query.
  */
@@ -71,6 +71,7 @@ export class UserAcls {
         ? ''
         : `select p.name as owner, 0 as part, '' as grp, p.uuid as policy, a.id as access_id, a.access
            from auth_policy p
+           join auth_tenant master on master.uuid = p.tenant_uuid and master.uuid = master.parent_uuid
            left join auth_policy_access pa on pa.policy_uuid = p.uuid
            left join auth_access a on a.id = pa.access_id
            where p.name in (${placeholders(names)})
@@ -96,7 +97,10 @@ export class UserAcls {
     );
     const defaults = new Map<string, string[]>();
     const granted = new Map<string, string[]>();
-    /** Policy names are unique per tenant only: the first by uuid is the one, as upstream's lookup. */
+    /**
+     * The default policy is the master tenant's of that name (unique there): upstream looks the name up in
+     * every tenant, so a sub-tenant could shadow the platform's default with a policy of its own.
+     */
     const chosen = new Map<string, string>();
     for (const row of rows) {
       if (Number(row.part) !== 0) {
