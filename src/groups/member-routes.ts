@@ -1,4 +1,3 @@
-import { requireAcl } from '../authz/require-acl.js';
 import { scopedSteps } from '../authz/scoped.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
@@ -40,8 +39,9 @@ function failOn(outcome: MemberOutcome, groupUuid: string, userUuid: string): vo
 
 /**
  * Group members (groups.md §2) and `GET /users/{user_uuid}/groups` (users.md §3). Upstream scopes them
- * unevenly, and so does this (conventions.md §3): the member list checks neither tenant nor existence, the
- * removal scopes the group but not the user, the addition both.
+ * unevenly (conventions.md §3): the removal scopes the group but not the user, the addition both, and the
+ * member list neither, which this server does not follow: it lists only a group visible from the scoping
+ * tenant (an unknown or invisible group has no members, as an unknown one has upstream).
  */
 export function memberRoutes({
   orm,
@@ -58,11 +58,14 @@ export function memberRoutes({
     {
       method: 'GET',
       path: '/groups/{group_uuid:uuid}/users',
-      steps: [requireAcl(tokens, 'auth.groups.{group_uuid}.users.read')],
+      // Upstream scopes nothing here: anyone with the ACL lists the members of any tenant's group. Here a
+      // group outside the scoping tenant's subtree is like an unknown one (no members).
+      steps: scoped('auth.groups.{group_uuid}.users.read'),
       async handle(request) {
         const params = listQuery(request.query, GROUP_USER_LIST);
         const uuid = request.params.group_uuid!;
-        // An unknown group simply has no members.
+        const visible = await hierarchy.visibleTenants(request.locals.tenantUuid!);
+        if (!(await groups.findIn(uuid, visible))) return json({ items: [], total: 0, filtered: 0 });
         const [total, tenants] = await Promise.all([groups.countMembers(uuid), groups.memberTenants(uuid)]);
         // A `group_uuid` filter naming another group leaves nobody (upstream compares the membership row).
         const queried = params.filters.group_uuid;

@@ -1,4 +1,3 @@
-import { requireAcl } from '../authz/require-acl.js';
 import { scopedSteps } from '../authz/scoped.js';
 import { resolveScopingTenant } from '../authz/scoping-tenant.js';
 import type { Outbox } from '../bus/outbox.js';
@@ -149,10 +148,12 @@ export function tenantRoutes({
     {
       method: 'GET',
       path: '/tenants/{tenant_uuid:uuid}/domains',
-      // Upstream does not scope this one: any existing tenant, and `Wazo-Tenant` is not even read.
-      steps: [requireAcl(tokens, 'auth.tenants.{tenant_uuid}.domains.read')],
+      // Upstream does not scope this one (any existing tenant): here, as for GET /tenants/{uuid}, only a
+      // tenant of the scoping tenant's subtree.
+      steps: scoped('auth.tenants.{tenant_uuid}.domains.read'),
       async handle(request) {
         const uuid = request.params.tenant_uuid!;
+        await assertVisible(request, uuid);
         const domains = await tenants.domains(uuid);
         if (domains === null) throw errors.unknown('tenants', uuid);
         return json({ total: domains.length, items: domains.map(domainJson) });

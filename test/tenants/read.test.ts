@@ -203,7 +203,7 @@ t.test('tenants: list and read, seen from every level of the tree', async (t) =>
     }
   });
 
-  t.test('GET /tenants/{uuid}/domains: any existing tenant, not scoped', async (t) => {
+  t.test('GET /tenants/{uuid}/domains: a tenant of the caller’s subtree (upstream: any)', async (t) => {
     const domains = ok<{ total: number; items: { name: string; uuid: string }[] }>(
       await send('GET', `/tenants/${beta.uuid}/domains`),
     );
@@ -223,12 +223,13 @@ t.test('tenants: list and read, seen from every level of the tree', async (t) =>
       'a tenant without domains',
     );
     const sub = callers['sub-tenant admin'];
-    t.equal(
-      (await sub('GET', `/tenants/${beta.uuid}/domains`)).status,
-      200,
-      'even outside the caller’s tree',
+    t.strictSame(
+      apiError(await sub('GET', `/tenants/${beta.uuid}/domains`)),
+      unknownError('tenant', beta.uuid),
+      'outside the caller’s tree: unknown (ours; upstream answers)',
     );
-    t.equal((await sub('GET', `/tenants/${alpha.uuid}/domains`, { tenant: 'garbage' })).status, 200);
+    t.equal((await sub('GET', `/tenants/${alpha1.uuid}/domains`)).status, 200, 'its own tenant');
+    t.equal((await sub('GET', `/tenants/${alpha.uuid}/domains`)).status, 404, 'its parent');
     const unknown = 'c1b8a8a4-6f4b-4f7e-8d65-3f1f4c7a9e10';
     const res = await send('GET', `/tenants/${unknown}/domains`);
     t.equal(res.status, 404);
