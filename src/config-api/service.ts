@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import { type Config, maskSecrets } from '../config/index.js';
 import type { Json } from '../http/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ConfigPatchOperation } from './patch.js';
@@ -34,8 +34,9 @@ export interface ConfigFacts {
  * The effective configuration as `GET /config` shows it, and the run-time switches `PATCH /config`
  * changes (`debug`, `profiling_enabled`), in memory only: a restart reads the files again.
  *
- * The configuration holds secrets (`db_uri`, `amqp.uri`, passwords), shown here as upstream shows them:
- * nothing in this module logs the configuration or a patch, only the switches' new values.
+ * The configuration holds secrets (`db_uri`, `amqp.uri`, passwords): upstream shows them to any master
+ * tenant token; here they are masked (`maskSecrets`). Nothing in this module logs the configuration or a
+ * patch, only the switches' new values.
  */
 export class ConfigService {
   private readonly snapshot: JsonObject;
@@ -48,7 +49,7 @@ export class ConfigService {
     facts: ConfigFacts,
   ) {
     // A deep copy of plain data: later changes to the live object (there are none) cannot leak in.
-    const copy = JSON.parse(JSON.stringify(config)) as JsonObject;
+    const copy = maskSecrets(JSON.parse(JSON.stringify(config))) as JsonObject;
     copy.log_level = PYTHON_LOG_LEVELS[config.log_level];
     copy.uuid = facts.uuid;
     copy.loaded_plugins = [...facts.loadedPlugins];
