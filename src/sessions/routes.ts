@@ -46,17 +46,17 @@ export function sessionRoutes({ orm, tokens, hierarchy }: SessionRouteDependenci
     return json({ total, filtered: total, items: rows.map(sessionItem) });
   };
 
-  /** Always 204: a session outside the caller's tenants, or unknown, is left alone silently. */
-  const remove = async (request: HttpRequest) => {
+  /**
+   * Always 204: a session outside the caller's tenants, or unknown, or (with `owner`) not that user's, is
+   * left alone silently.
+   */
+  const remove = async (request: HttpRequest, owner?: string) => {
     const visible = await hierarchy.visibleTenants(request.locals.tenantUuid!);
-    const token = await orm.em
-      .fork()
-      .findOne(Token, { session: { uuid: request.params.session_uuid!, tenant: { $in: visible } } });
-    if (token) await tokens.revoke(token.uuid);
-    else
-      await orm.em
-        .fork()
-        .nativeDelete(Session, { uuid: request.params.session_uuid!, tenant: { $in: visible } });
+    const session = { uuid: request.params.session_uuid!, tenant: { $in: visible } };
+    const token = await orm.em.fork().findOne(Token, { session });
+    if (token) {
+      if (owner === undefined || token.authId === owner) await tokens.revoke(token.uuid);
+    } else if (owner === undefined) await orm.em.fork().nativeDelete(Session, session);
     return empty(204);
   };
 
@@ -75,7 +75,7 @@ export function sessionRoutes({ orm, tokens, hierarchy }: SessionRouteDependenci
       method: 'DELETE',
       path: '/sessions/{session_uuid:uuid}',
       steps: [requireAcl(tokens, 'auth.sessions.{session_uuid}.delete'), scoping],
-      handle: remove,
+      handle: (request) => remove(request),
     },
     {
       method: 'GET',
@@ -97,9 +97,15 @@ export function sessionRoutes({ orm, tokens, hierarchy }: SessionRouteDependenci
       path: '/users/{user_uuid:uuid}/sessions/{session_uuid:uuid}',
       steps: [requireAcl(tokens, 'auth.users.{user_uuid}.sessions.{session_uuid}.delete'), scoping],
       async handle(request) {
-        // Upstream checks the user is visible but not that the session is that user's (sessions.md §2).
-        await visibleUserOrFail(orm, hierarchy, request.params.user_uuid!, request.locals.tenantUuid!);
-        return remove(request);
+        // Upstream checks the user is visible but not that the session is that user's (sessions.md §2),
+        // so anyone allowed on their own sessions could end any session of their tenants: not here.
+        const user = await visibleUserOrFail(
+          orm,
+          hierarchy,
+          request.params.user_uuid!,
+          request.locals.tenantUuid!,
+        );
+        return remove(request, user.uuid);
       },
     },
   ];

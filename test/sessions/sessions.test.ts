@@ -16,6 +16,7 @@ t.test('sessions', async (t) => {
     tenant: child,
     acl: ['auth.users.me.sessions.my_session.delete', 'auth.sessions.read'],
   });
+  const bob = await createUser(orm, { username: 'bob', password: 'pw', tenant: child });
   const admin = (await tokenFor(server, 'admin', 'pw')).token;
   const aliceMobile = await tokenFor(server, 'alice', 'pw', {}, { 'Wazo-Session-Type': 'mobile' });
   const aliceDesk = await tokenFor(server, 'alice', 'pw');
@@ -101,6 +102,17 @@ t.test('sessions', async (t) => {
       headers: { 'X-Auth-Token': (await tokenFor(server, 'alice', 'pw')).token },
     });
     t.equal(another.status, 401, 'my_session matches only the session of the calling token');
+
+    // A user's path names only that user's sessions (ours; upstream deletes whatever session is named).
+    const bobSession = (await tokenFor(server, 'bob', 'pw')).token;
+    const throughBob = await call({
+      method: 'DELETE',
+      path: `/0.1/users/${bob}/sessions/${aliceMobile.session_uuid}`,
+      headers: { 'X-Auth-Token': admin },
+    });
+    t.equal(throughBob.status, 204, "alice's session through bob's path: 204 …");
+    t.equal((await call({ path: `/0.1/token/${aliceMobile.token}` })).status, 200, '… and it stays');
+    t.equal((await call({ path: `/0.1/token/${bobSession}` })).status, 200, "bob's own session too");
 
     const byAdmin = await call({
       method: 'DELETE',
