@@ -1,12 +1,17 @@
 /**
  * Compilation of one granted ACL entry (acl.md §2).
  *
- * Compilation is split in two stages because it sits on the hottest path of the platform (every
- * authenticated request of every service): the entry-dependent work (escaping, wildcard expansion,
- * reserved-segment detection, and for most entries the RegExp itself) is done once per distinct entry
- * string and cached. Entries with `me` / `my_session` become pattern parts that a token's matcher tests
- * with the token's own values, so that no token compiles anything ({@link compileEntry} still builds
- * per-token regexes, for one-off use).
+ * The spec defines matching through a regular expression per entry; entries are free text written by
+ * anyone allowed to edit a policy, and a backtracking regex engine takes exponential time on entries
+ * such as `confd.#.#.#.#.#.#.#x` (issue #18). No user-controlled entry is therefore ever turned into a
+ * RegExp: an entry is split into parts (literal text, `*`, `#`, the reserved segments) and matched by
+ * {@link PartsPattern}, which walks the parts once while keeping the set of positions of the required
+ * access they can reach, so a check costs at most O(entry length × required length), with no
+ * backtracking. Entries that reduce to a string comparison (`literal`, `prefix`) skip even that.
+ *
+ * Compilation sits on the hottest path of the platform (every authenticated request of every service):
+ * the entry-dependent work is done once per distinct entry string and cached. Entries with `me` /
+ * `my_session` are tested with the token's own values at match time, so that no token compiles anything.
  */
 
 /** Identity of the token whose ACL is being compiled; only used by the `me` / `my_session` segments. */
@@ -15,16 +20,27 @@ export interface AclContext {
   readonly sessionUuid?: string | null;
 }
 
+/** An entry with wildcards or reserved segments, tested with the values of the token checked. */
+export interface ContextualTest {
+  matches(
+    required: string,
+    authId: string | null | undefined,
+    sessionUuid: string | null | undefined,
+  ): boolean;
+}
+
 /**
  * How one entry is tested. The `literal` and `prefix` kinds are exact equivalents of the regex the
- * spec describes, chosen when the regex would degenerate to a string comparison.
+ * spec describes, chosen when it would degenerate to a string comparison; `pattern` is the general,
+ * linear-time matcher.
  */
 export type EntryTest =
   /** `required === value` (entry without wildcard nor reserved segment). */
   | { readonly kind: 'literal'; readonly value: string }
   /** `required.startsWith(value)` (entry whose only wildcard is one trailing `#`, e.g. `auth.#`). */
   | { readonly kind: 'prefix'; readonly value: string }
-  | { readonly kind: 'regex'; readonly regex: RegExp };
+  /** Anything else; the token's identity is already bound in (see {@link compileEntry}). */
+  | { readonly kind: 'pattern'; readonly pattern: ContextualTest };
 
 export interface CompiledEntry {
   /** A negative (`!…`) entry denies what it matches, whatever the positive entries say. */
@@ -32,28 +48,11 @@ export interface CompiledEntry {
   readonly test: EntryTest;
 }
 
-/**
- * `*`: a possibly empty run inside one segment; it must not cross a `.` and must not match a literal `#`
- * of the required access (so `foo.*.*` does not grant `foo.bar.#`).
- */
-const STAR_SOURCE = '[^.#]*?';
-/**
- * `#`: a possibly empty run of anything. The `s` flag below makes `.` match line terminators too, so
- * "anything" really is anything, as the spec states.
- */
-const HASH_SOURCE = '.*?';
-/**
- * No `u` flag: it would reject some escapes and changes nothing here (runs of code units never split a
- * surrogate pair from a `.` or `#`, and literal code units compare the same).
- */
-const FLAGS = 's';
-
-/** Segments substituted only from the token (the `edit` alias is token-independent). */
-type Slot = 'me' | 'my_session';
-
 /** Kinds of {@link PatternPart}. */
 const TEXT = 0;
+/** `*`: a possibly empty run of characters that are neither `.` nor `#` (the spec's `[^.#]*?`). */
 const STAR = 1;
+/** `#`: a possibly empty run of anything, line terminators included (the spec's `.*?` with the `s` flag). */
 const HASH = 2;
 /** `text` or `alternative`: the `edit` alias. */
 const EITHER = 3;
@@ -63,9 +62,9 @@ const ME = 4;
 const MY_SESSION = 5;
 
 /**
- * One piece of an entry with reserved segments, as {@link matchPattern} tests it: literal text, a
- * wildcard, the `edit` alias, or a slot filled from the token at match time. One class with numeric
- * kinds rather than a union of object literals: the matcher's property reads see a single shape.
+ * One piece of an entry: literal text, a wildcard, the `edit` alias, or a slot filled from the token at
+ * match time. One class with numeric kinds rather than a union of object literals: the matcher's
+ * property reads see a single shape.
  */
 class PatternPart {
   constructor(
@@ -76,23 +75,20 @@ class PatternPart {
 }
 
 /**
- * Entry-dependent part of the compilation. Token-independent entries are fully compiled (`ready`);
- * the others keep the regex source split around the reserved segments (`chunks.length ===
- * slots.length + 1`), and the same entry as pattern parts, which a token's matcher tests without a
- * regex of its own.
+ * Entry-dependent part of the compilation: the test itself when it needs nothing from the token, else a
+ * test given the token's values.
  */
 type Template =
   | { readonly kind: 'ready'; readonly test: EntryTest }
-  | {
-      readonly kind: 'contextual';
-      readonly chunks: readonly string[];
-      readonly slots: readonly Slot[];
-      readonly pattern: ContextualTest;
-    };
+  | { readonly kind: 'contextual'; readonly pattern: ContextualTest };
 
 const REGEX_META = /[\\^$.*+?()[\]{}|]/g;
 const HAS_REGEX_META = /[\\^$.*+?()[\]{}|]/;
 
+/**
+ * Escapes regex metacharacters. The matcher builds no regex any more; kept for the reference
+ * implementations of the tests and benchmarks, which follow the spec's regex construction literally.
+ */
 export function escapeRegExp(text: string): string {
   // Most segments and every UUID have nothing to escape; testing is much cheaper than replacing.
   return HAS_REGEX_META.test(text) ? text.replace(REGEX_META, '\\$&') : text;
@@ -113,26 +109,11 @@ function buildTemplate(body: string): Template {
     if (hashAt === body.length - 1)
       return { kind: 'ready', test: { kind: 'prefix', value: body.slice(0, -1) } };
   }
-
-  // The regex source is cut at the slots, which the token fills in.
   const parts = entryParts(segments);
-  const chunks: string[] = [];
-  const slots: Slot[] = [];
-  let current = '^';
-  for (const part of parts) {
-    if (part.kind === ME || part.kind === MY_SESSION) {
-      chunks.push(current);
-      slots.push(part.kind === ME ? 'me' : 'my_session');
-      current = '';
-    } else {
-      current += partSource(part);
-    }
-  }
-  chunks.push(`${current}$`);
-  if (slots.length === 0) {
-    return { kind: 'ready', test: { kind: 'regex', regex: new RegExp(chunks[0]!, FLAGS) } };
-  }
-  return { kind: 'contextual', chunks, slots, pattern: contextualTest(parts) };
+  const slotted = parts.some((part) => part.kind === ME || part.kind === MY_SESSION);
+  return slotted
+    ? { kind: 'contextual', pattern: contextualTest(parts) }
+    : { kind: 'ready', test: { kind: 'pattern', pattern: wildcardTest(parts) } };
 }
 
 // Backward compatibility, one way only: a granted `edit` also grants `update`.
@@ -142,13 +123,22 @@ const HASH_PART = new PatternPart(HASH);
 const ME_PART = new PatternPart(ME, 'me');
 const MY_SESSION_PART = new PatternPart(MY_SESSION, 'my_session');
 
-/** The parts of an entry, adjacent literal text (dots included) merged so that each costs one comparison. */
+/**
+ * The parts of an entry, adjacent literal text (dots included) merged so that each costs one comparison,
+ * and adjacent wildcards merged into one.
+ */
 function entryParts(segments: readonly string[]): PatternPart[] {
   const parts: PatternPart[] = [];
   let text = '';
   const add = (part: PatternPart) => {
     if (text !== '') parts.push(new PatternPart(TEXT, text));
     text = '';
+    const previous = parts[parts.length - 1];
+    if (previous === STAR_PART || previous === HASH_PART) {
+      // A run of wildcards matches what its widest one matches (`**` is `*`; `*#`, `#*`, `##` are `#`).
+      if (part === HASH_PART) parts[parts.length - 1] = HASH_PART;
+      if (part === HASH_PART || part === STAR_PART) return;
+    }
     parts.push(part);
   };
   segments.forEach((segment, index) => {
@@ -173,20 +163,6 @@ function entryParts(segments: readonly string[]): PatternPart[] {
   return parts;
 }
 
-/** Regex source of a part that is not a slot. */
-function partSource(part: PatternPart): string {
-  switch (part.kind) {
-    case TEXT:
-      return escapeRegExp(part.text);
-    case STAR:
-      return STAR_SOURCE;
-    case HASH:
-      return HASH_SOURCE;
-    default:
-      return `(?:${part.text}|${part.alternative})`;
-  }
-}
-
 /**
  * Bounded so that a flood of distinct entries (e.g. scopes chosen by clients) cannot grow memory without
  * limit; clearing everything when full is crude but keeps the common path a single Map lookup, and real
@@ -205,23 +181,25 @@ function templateFor(body: string): Template {
   return template;
 }
 
-/**
- * Alternation for a reserved segment. An absent (or empty) value leaves only the literal word: an empty
- * alternative would let `me` match an empty segment, and upstream's `None` would let it match the word
- * `None`; neither is the token's own resource.
- */
-function slotSource(slot: Slot, value: string | null | undefined): string {
-  return value ? `(?:${slot}|${escapeRegExp(value)})` : slot;
+/** A contextual entry with one token's values bound in, for {@link compileEntry}'s one-off use. */
+class BoundPattern implements ContextualTest {
+  constructor(
+    private readonly pattern: ContextualTest,
+    private readonly ctx: AclContext,
+  ) {}
+
+  matches(required: string): boolean {
+    return this.pattern.matches(required, this.ctx.authId, this.ctx.sessionUuid);
+  }
 }
 
 /**
- * Compiles the entries of one token. The slot alternations are built once per token (and only if some
- * entry needs them) rather than once per entry, escaping being a large share of the per-token cost. A
- * class rather than a closure: tsx/esbuild wraps every created closure in a costly `__name` call.
+ * Compiles entries for one token (one-off use: {@link AclMatcher} shares token-independent compiled
+ * ACLs instead). A class rather than a closure: tsx/esbuild wraps every created closure in a costly
+ * `__name` call.
  */
 export class EntryCompiler {
   private readonly ctx: AclContext;
-  private slots: Record<Slot, string> | undefined;
 
   constructor(ctx: AclContext = {}) {
     this.ctx = ctx;
@@ -229,20 +207,12 @@ export class EntryCompiler {
 
   compile(entry: string): CompiledEntry {
     const negative = entry.startsWith('!');
-    return { negative, test: this.instantiate(templateFor(negative ? entry.slice(1) : entry)) };
-  }
-
-  private instantiate(template: Template): EntryTest {
-    if (template.kind === 'ready') return template.test;
-    this.slots ??= {
-      me: slotSource('me', this.ctx.authId),
-      my_session: slotSource('my_session', this.ctx.sessionUuid),
-    };
-    let source = template.chunks[0]!;
-    for (let i = 0; i < template.slots.length; i++) {
-      source += this.slots[template.slots[i]!] + template.chunks[i + 1]!;
-    }
-    return { kind: 'regex', regex: new RegExp(source, FLAGS) };
+    const template = templateFor(negative ? entry.slice(1) : entry);
+    const test: EntryTest =
+      template.kind === 'ready'
+        ? template.test
+        : { kind: 'pattern', pattern: new BoundPattern(template.pattern, this.ctx) };
+    return { negative, test };
   }
 }
 
@@ -255,15 +225,6 @@ export function entryShape(
 ): { readonly test: EntryTest } | { readonly pattern: ContextualTest } {
   const template = templateFor(body);
   return template.kind === 'ready' ? { test: template.test } : { pattern: template.pattern };
-}
-
-/** An entry with `me` / `my_session`, tested with the values of the token checked. */
-export interface ContextualTest {
-  matches(
-    required: string,
-    authId: string | null | undefined,
-    sessionUuid: string | null | undefined,
-  ): boolean;
 }
 
 /**
@@ -288,7 +249,11 @@ class SlotPattern implements ContextualTest {
     );
   }
 
-  /** Absent or empty: no alternative to the word itself (see slotSource). */
+  /**
+   * An absent or empty value leaves only the literal word: an empty alternative would let `me` match an
+   * empty segment, and upstream's `None` would let it match the word `None`; neither is the token's own
+   * resource.
+   */
   private fits(required: string, value: string | null | undefined): boolean {
     if (!value) return false;
     const tailAt = this.head.length + value.length;
@@ -298,15 +263,6 @@ class SlotPattern implements ContextualTest {
       occursAt(required, value, this.head.length) &&
       occursAt(required, this.tail, tailAt)
     );
-  }
-}
-
-/** Any other contextual entry (wildcards, the `edit` alias, several slots): see {@link matchPattern}. */
-class PartsPattern implements ContextualTest {
-  constructor(private readonly parts: readonly PatternPart[]) {}
-
-  matches(required: string, authId: string | null | undefined, sessionUuid: string | null | undefined) {
-    return matchPattern(this.parts, 0, required, 0, authId, sessionUuid);
   }
 }
 
@@ -336,63 +292,287 @@ export function occursAt(required: string, text: string, index: number): boolean
 const DOT = 46;
 const POUND = 35;
 
-/**
- * Whether `required` from `at` on matches `parts` from `k` on: exactly what the entry's regex (`^…$`,
- * `s` flag) would answer for the token of `authId` and `sessionUuid`, by direct comparison of code units
- * and backtracking over the wildcards and alternatives like the regex engine. Each token thereby shares
- * its entries with every other token instead of compiling regexes embedding its own uuids.
+/*
+ * Position sets. The matcher keeps the positions of the required access that the parts read so far can
+ * reach, as a sorted array without duplicates (a position is at most the access length, so a set never
+ * holds more than `length + 1` of them). Three scratch buffers are shared by every check while accesses
+ * are short (matching is synchronous and never re-entered); longer accesses get their own.
  */
-function matchPattern(
-  parts: readonly PatternPart[],
-  k: number,
+const SHARED_CAPACITY = 1024;
+const sharedA = new Int32Array(SHARED_CAPACITY);
+const sharedB = new Int32Array(SHARED_CAPACITY);
+const sharedC = new Int32Array(SHARED_CAPACITY);
+
+/** The positions `p + text.length` for each `p` of `from` where `text` occurs (only the first if `first`). */
+function advance(
   required: string,
-  at: number,
-  authId: string | null | undefined,
-  sessionUuid: string | null | undefined,
-): boolean {
-  for (; k < parts.length; k++) {
-    const part = parts[k]!;
-    switch (part.kind) {
-      case TEXT:
-        if (!occursAt(required, part.text, at)) return false;
-        at += part.text.length;
-        break;
-      case ME:
-      case MY_SESSION: {
-        const value = part.kind === ME ? authId : sessionUuid;
-        return (
-          (occursAt(required, part.text, at) &&
-            matchPattern(parts, k + 1, required, at + part.text.length, authId, sessionUuid)) ||
-          // Absent or empty: only the word itself (see slotSource).
-          (!!value &&
-            occursAt(required, value, at) &&
-            matchPattern(parts, k + 1, required, at + value.length, authId, sessionUuid))
-        );
-      }
-      case EITHER:
-        return (
-          (occursAt(required, part.text, at) &&
-            matchPattern(parts, k + 1, required, at + part.text.length, authId, sessionUuid)) ||
-          (occursAt(required, part.alternative, at) &&
-            matchPattern(parts, k + 1, required, at + part.alternative.length, authId, sessionUuid))
-        );
-      case HASH:
-        if (k === parts.length - 1) return true;
-        for (let end = at; end <= required.length; end++) {
-          if (matchPattern(parts, k + 1, required, end, authId, sessionUuid)) return true;
-        }
-        return false;
-      default:
-        // STAR
-        for (let end = at; ; end++) {
-          if (matchPattern(parts, k + 1, required, end, authId, sessionUuid)) return true;
-          if (end === required.length) return false;
-          const c = required.charCodeAt(end);
-          if (c === DOT || c === POUND) return false;
-        }
+  text: string,
+  from: Int32Array,
+  size: number,
+  to: Int32Array,
+  first: boolean,
+): number {
+  const length = text.length;
+  let count = 0;
+  for (let i = 0; i < size; i++) {
+    const at = from[i]!;
+    if (occursAt(required, text, at)) {
+      to[count++] = at + length;
+      if (first) break;
     }
   }
-  return at === required.length;
+  return count;
+}
+
+/** The end of every occurrence of `text` in `required` starting at `start` or later. */
+function occurrencesFrom(required: string, text: string, start: number, to: Int32Array): number {
+  let count = 0;
+  for (let at = required.indexOf(text, start); at !== -1; at = required.indexOf(text, at + 1)) {
+    to[count++] = at + text.length;
+  }
+  return count;
+}
+
+/** The first position at or after `at` holding a `.` or a `#` (or the end): where a `*` must stop. */
+function stopOf(required: string, at: number): number {
+  const length = required.length;
+  while (at < length) {
+    const c = required.charCodeAt(at);
+    if (c === DOT || c === POUND) break;
+    at++;
+  }
+  return at;
+}
+
+/**
+ * A `*` whose end is forced: followed by text starting with `.` (it cannot consume the `.`, so it ends on
+ * the first `.` or `#`), or by nothing (it must reach the end, so again its stop). One position per run.
+ */
+function starToStops(required: string, from: Int32Array, size: number, to: Int32Array): number {
+  let count = 0;
+  let stop = -1;
+  for (let i = 0; i < size; i++) {
+    const at = from[i]!;
+    // Positions up to the previous stop belong to the same run: same stop, already recorded.
+    if (at > stop) {
+      stop = stopOf(required, at);
+      to[count++] = stop;
+    }
+  }
+  return count;
+}
+
+/** Any other `*`: every position from each start to its stop; runs are scanned once. */
+function starToRuns(required: string, from: Int32Array, size: number, to: Int32Array): number {
+  const length = required.length;
+  let count = 0;
+  let covered = -1;
+  for (let i = 0; i < size; i++) {
+    let at = from[i]!;
+    if (at <= covered) continue;
+    to[count++] = at;
+    while (at < length) {
+      const c = required.charCodeAt(at);
+      if (c === DOT || c === POUND) break;
+      to[count++] = ++at;
+    }
+    covered = at;
+  }
+  return count;
+}
+
+/** Sorted union of two sorted sets, into `to`. */
+function union(a: Int32Array, sizeA: number, b: Int32Array, sizeB: number, to: Int32Array): number {
+  let i = 0;
+  let j = 0;
+  let count = 0;
+  while (i < sizeA || j < sizeB) {
+    const x = i < sizeA ? a[i]! : Number.MAX_SAFE_INTEGER;
+    const y = j < sizeB ? b[j]! : Number.MAX_SAFE_INTEGER;
+    if (x <= y) {
+      to[count++] = x;
+      i++;
+      if (x === y) j++;
+    } else {
+      to[count++] = y;
+      j++;
+    }
+  }
+  return count;
+}
+
+/**
+ * Any entry that is not a string comparison nor a {@link SlotPattern}: exactly what the entry's regex
+ * (`^…$`, `s` flag) would answer for the token of `authId` and `sessionUuid`, computed without
+ * backtracking. The parts are read once, left to right, each mapping the set of reachable positions to
+ * the next set (a Thompson-style simulation with the roles of pattern and text swapped), so a check costs
+ * O(parts × positions) comparisons at worst, whatever the entry. A `#` turns the set into "every position
+ * from its smallest one on", kept as that single position, so the sets only grow between wildcards.
+ */
+class PartsPattern implements ContextualTest {
+  /** Per part: the next part is a `#`, so only the smallest position reached matters. */
+  private readonly beforeHash: boolean[];
+  /** Per `*` part: its end is forced (see {@link starToStops}). */
+  private readonly forcedStar: boolean[];
+
+  /** The final text, which a match must end with (a cheap test that rules most misses out). */
+  private readonly suffix: string;
+
+  constructor(private readonly parts: readonly PatternPart[]) {
+    const lastPart = parts[parts.length - 1];
+    this.suffix = lastPart?.kind === TEXT ? lastPart.text : '';
+    this.beforeHash = parts.map((_, k) => parts[k + 1]?.kind === HASH);
+    this.forcedStar = parts.map((part, k) => {
+      const next = parts[k + 1];
+      return part.kind === STAR && (next === undefined || (next.kind === TEXT && next.text[0] === '.'));
+    });
+  }
+
+  matches(required: string, authId: string | null | undefined, sessionUuid: string | null | undefined) {
+    if (!required.endsWith(this.suffix)) return false;
+    const parts = this.parts;
+    const last = parts.length - 1;
+    const length = required.length;
+    let current = sharedA;
+    let next = sharedB;
+    let spare = sharedC;
+    if (length >= SHARED_CAPACITY) {
+      current = new Int32Array(length + 1);
+      next = new Int32Array(length + 1);
+      spare = new Int32Array(length + 1);
+    }
+    current[0] = 0;
+    let size = 1;
+    /** Every position from `current[0]` to the end is reachable (after a `#`); `size` is then 1. */
+    let open = false;
+    for (let k = 0; k <= last; k++) {
+      const part = parts[k]!;
+      const kind = part.kind;
+      if (kind === HASH) {
+        if (k === last) return true;
+        open = true;
+        size = 1;
+        continue;
+      }
+      if (kind === STAR) {
+        // From an open set, or before a `#`, a `*` matching nothing changes nothing that matters.
+        if (open || this.beforeHash[k]) {
+          size = 1;
+          continue;
+        }
+        size = this.forcedStar[k]
+          ? starToStops(required, current, size, next)
+          : starToRuns(required, current, size, next);
+      } else if (kind === TEXT) {
+        const text = part.text;
+        if (open) {
+          open = false;
+          const start = current[0]!;
+          if (k === last) return length - text.length >= start && required.endsWith(text);
+          if (this.beforeHash[k]) {
+            const at = required.indexOf(text, start);
+            if (at === -1) return false;
+            current[0] = at + text.length;
+            continue;
+          }
+          size = occurrencesFrom(required, text, start, next);
+        } else if (k === last) {
+          // The final text is the suffix, already compared: only its position remains to be checked.
+          const at = length - text.length;
+          for (let i = 0; i < size; i++) if (current[i] === at) return true;
+          return false;
+        } else {
+          size = advance(required, text, current, size, next, this.beforeHash[k]!);
+        }
+      } else {
+        if (open) {
+          // Unreachable with entries split on dots (a reserved segment follows a `.`), kept for safety.
+          open = false;
+          const start = current[0]!;
+          size = 0;
+          for (let at = start; at <= length; at++) next[size++] = at;
+          [current, next] = [next, current];
+        }
+        const alternative = kind === EITHER ? part.alternative : kind === ME ? authId : sessionUuid;
+        if (alternative && size === 1) {
+          // The usual case, without the general union: at most two positions, in order.
+          const at = current[0]!;
+          const endA = occursAt(required, part.text, at) ? at + part.text.length : -1;
+          const endB = occursAt(required, alternative, at) ? at + alternative.length : -1;
+          size = 0;
+          if (endA !== -1 && (endB === -1 || endA < endB)) current[size++] = endA;
+          if (endB !== -1) current[size++] = endB;
+          if (endA > endB && endB !== -1) current[size++] = endA;
+          if (size === 0) return false;
+          continue;
+        }
+        if (alternative) {
+          const sizeA = advance(required, part.text, current, size, next, false);
+          const sizeB = advance(required, alternative, current, size, spare, false);
+          // `current` has been read: the union goes there.
+          size = union(next, sizeA, spare, sizeB, current);
+          if (size === 0) return false;
+          continue;
+        }
+        // Absent or empty: only the word itself (see SlotPattern.fits).
+        size = advance(required, part.text, current, size, next, false);
+      }
+      if (size === 0) return false;
+      const swap = current;
+      current = next;
+      next = swap;
+    }
+    return open || current[size - 1] === length;
+  }
+}
+
+/**
+ * The usual wildcard entry: literal text, `*` segments and maybe a final `#` (`confd.users.*.read`,
+ * `confd.users.*.lines.*.#`). Each `*` is followed by a `.` or ends the entry, so it can only end on the
+ * first `.` or `#` (or the end) after its start: a single position is reachable at any time, and the
+ * check is one forward scan, with neither backtracking nor position sets.
+ */
+export class ScanPattern implements ContextualTest {
+  /** The final text, which a match must end with: most misses are told by this one comparison. */
+  private readonly suffix: string;
+
+  constructor(private readonly parts: readonly PatternPart[]) {
+    const last = parts[parts.length - 1];
+    this.suffix = last?.kind === TEXT ? last.text : '';
+  }
+
+  matches(required: string): boolean {
+    if (!required.endsWith(this.suffix)) return false;
+    const parts = this.parts;
+    let at = 0;
+    for (let k = 0; k < parts.length; k++) {
+      const part = parts[k]!;
+      if (part.kind === TEXT) {
+        // The final text is the suffix, already compared: only its position remains to be checked.
+        if (k === parts.length - 1) return at === required.length - part.text.length;
+        if (!occursAt(required, part.text, at)) return false;
+        at += part.text.length;
+      } else if (part.kind === STAR) {
+        at = stopOf(required, at);
+      } else {
+        // The final `#`.
+        return true;
+      }
+    }
+    return at === required.length;
+  }
+}
+
+/** A {@link ScanPattern} when the entry has that shape, else the general {@link PartsPattern}. */
+function wildcardTest(parts: readonly PatternPart[]): ContextualTest {
+  const last = parts.length - 1;
+  const scannable = parts.every((part, k) => {
+    if (part.kind === TEXT) return true;
+    if (part.kind === HASH) return k === last;
+    const next = parts[k + 1];
+    return part.kind === STAR && (next === undefined || (next.kind === TEXT && next.text[0] === '.'));
+  });
+  return scannable ? new ScanPattern(parts) : new PartsPattern(parts);
 }
 
 /** Compiles one granted entry for the token described by `ctx`. */
@@ -400,14 +580,18 @@ export function compileEntry(entry: string, ctx: AclContext = {}): CompiledEntry
   return new EntryCompiler(ctx).compile(entry);
 }
 
+/**
+ * One entry's answer for `required`, with no bound on its length (the matcher's own cost is linear:
+ * {@link CompiledAcl} refuses over-long accesses before that).
+ */
 export function testEntry(test: EntryTest, required: string): boolean {
   switch (test.kind) {
     case 'literal':
       return required === test.value;
     case 'prefix':
       return required.startsWith(test.value);
-    case 'regex':
-      return test.regex.test(required);
+    case 'pattern':
+      return test.pattern.matches(required, undefined, undefined);
   }
 }
 

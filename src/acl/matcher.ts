@@ -1,15 +1,33 @@
-import { type AclContext, type ContextualTest, clearTemplateCache, entryShape, occursAt } from './compile.js';
+import {
+  type AclContext,
+  type ContextualTest,
+  clearTemplateCache,
+  entryShape,
+  occursAt,
+  ScanPattern,
+} from './compile.js';
+import { MAX_REQUIRED_ACCESS_LENGTH } from './limits.js';
 
-/** The non-literal entries of a group that may match a required access starting with a given character. */
+/**
+ * The non-literal entries of a group that may match a required access starting with a given character.
+ * The plain `*` entries have a list of their own, so that its loop's call site sees a single class.
+ */
 class Bucket {
   readonly prefixes: string[] = [];
+  /** Entries with `me` / `my_session`, and the general linear-time matcher (compile.ts), in ACL order. */
   readonly contextual: ContextualTest[] = [];
-  readonly regexes: RegExp[] = [];
+  /** Plain `*` entries, the most common wildcard entries: a single forward scan each. */
+  readonly scans: ScanPattern[] = [];
+
+  add(test: ContextualTest): void {
+    if (test instanceof ScanPattern) this.scans.push(test);
+    else this.contextual.push(test);
+  }
 
   matches(required: string, authId: string | null | undefined, sessionUuid: string | null | undefined) {
     for (const prefix of this.prefixes) if (occursAt(required, prefix, 0)) return true;
     for (const test of this.contextual) if (test.matches(required, authId, sessionUuid)) return true;
-    for (const regex of this.regexes) if (regex.test(required)) return true;
+    for (const test of this.scans) if (test.matches(required)) return true;
     return false;
   }
 }
@@ -32,7 +50,7 @@ function firstChar(body: string): number {
  * The compiled entries of one polarity, grouped so that the cheapest tests run first and few run at
  * all: literal entries cost one hash lookup however many there are, and the others are only tried when
  * their first character is the required access's (`auth.…` entries are not tried on `confd.…`).
- * Entries with `me` / `my_session` are tested with the token's values, without a regex of their own.
+ * Entries with `me` / `my_session` are tested with the token's values, without compiling anything per token.
  */
 class EntryGroup {
   private readonly literals = new Set<string>();
@@ -51,9 +69,9 @@ class EntryGroup {
       bucket = this.byFirst[first] ?? new Bucket();
       this.byFirst[first] = bucket;
     }
-    if ('pattern' in shape) bucket.contextual.push(shape.pattern);
+    if ('pattern' in shape) bucket.add(shape.pattern);
     else if (shape.test.kind === 'prefix') bucket.prefixes.push(shape.test.value);
-    else if (shape.test.kind === 'regex') bucket.regexes.push(shape.test.regex);
+    else if (shape.test.kind === 'pattern') bucket.add(shape.test.pattern);
   }
 
   matches(required: string, authId: string | null | undefined, sessionUuid: string | null | undefined) {
@@ -89,8 +107,10 @@ export class CompiledAcl {
     }
   }
 
+  /** A required access longer than {@link MAX_REQUIRED_ACCESS_LENGTH} is never granted. */
   allows(required: string, authId: string | null | undefined, sessionUuid: string | null | undefined) {
     return (
+      required.length <= MAX_REQUIRED_ACCESS_LENGTH &&
       !this.negative?.matches(required, authId, sessionUuid) &&
       this.positive.matches(required, authId, sessionUuid)
     );
@@ -137,6 +157,7 @@ export class AclMatcher {
   /**
    * `required` is a plain string, never a pattern: wildcards, reserved words and a leading `!` in it are
    * matched literally. Absent means "no scope requested" and is granted; the empty string is a real value.
+   * One longer than `MAX_REQUIRED_ACCESS_LENGTH` (limits.ts) is denied.
    */
   allows(required: string | undefined | null): boolean {
     if (required === undefined || required === null) return true;

@@ -13,7 +13,7 @@ import { aclOf, isReadOnly, policyJson } from './format.js';
 import { findPolicy } from './lookup.js';
 import { noSuchPolicy, policyParamSteps, policyRef, readAccessParam } from './reference.js';
 import { PolicyRepository } from './repository.js';
-import { POLICY_LIST, parsePolicyPost, parsePolicyPut } from './schemas.js';
+import { checkAccessParam, POLICY_LIST, parsePolicyPost, parsePolicyPut } from './schemas.js';
 import { policyScope } from './scope.js';
 
 export interface PolicyRouteDependencies {
@@ -133,6 +133,7 @@ export function policyRoutes({ orm, tokens, hierarchy }: PolicyRouteDependencies
       steps: accessSteps,
       async handle(request) {
         const access = request.params.access!;
+        checkAccessParam(access);
         assertMayAdd(request.locals.token!, [access]);
         const { ref, policy, scope } = await editable(request);
         const outcome = await policies.addAccess(policy.uuid, scope.own, access);

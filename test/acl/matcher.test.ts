@@ -272,11 +272,11 @@ t.test('fast paths are chosen only where they are exact', async (t) => {
   t.equal(compileEntry('auth.#').test.kind, 'prefix');
   t.equal(compileEntry('#').test.kind, 'prefix');
   t.equal(compileEntry('!auth.#').negative, true);
-  t.equal(compileEntry('a.#.b').test.kind, 'regex');
-  t.equal(compileEntry('a.*').test.kind, 'regex');
-  t.equal(compileEntry('a.me.#').test.kind, 'regex');
-  t.equal(compileEntry('a.edit').test.kind, 'regex');
-  t.equal(compileEntry('a.my_session').test.kind, 'regex');
+  t.equal(compileEntry('a.#.b').test.kind, 'pattern');
+  t.equal(compileEntry('a.*').test.kind, 'pattern');
+  t.equal(compileEntry('a.me.#').test.kind, 'pattern');
+  t.equal(compileEntry('a.edit').test.kind, 'pattern');
+  t.equal(compileEntry('a.my_session').test.kind, 'pattern');
   t.equal(testEntry(compileEntry('a.b').test, 'a.b'), true);
   t.equal(testEntry(compileEntry('auth.#').test, 'auth.x.y'), true);
   t.equal(testEntry(compileEntry('auth.#').test, 'auth'), false);

@@ -166,6 +166,12 @@ t.test('policy ACL entries', async (t) => {
       `auth.policies.${policy.uuid}.update`,
     );
     t.equal((await editor.delete('/policies/desk/acl/x.y')).status, 204);
+    // Bounded entries (ours): what the matcher could not check in linear time is refused at the door.
+    for (const entry of ['a'.repeat(1025), `${'*.'.repeat(33)}x`]) {
+      const res = await admin.put(`/policies/${policy.uuid}/acl/${encodeURIComponent(entry)}`);
+      t.equal(res.status, 400, `${entry.slice(0, 12)}…`);
+      t.match(legacy(res), { reason: 'Invalid value supplied for field: access' });
+    }
   });
 
   t.test('existing tokens keep their ACL, the next login gets the new one', async (t) => {
