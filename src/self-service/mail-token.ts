@@ -41,13 +41,18 @@ export async function mintMailToken(
   return record.token;
 }
 
+/** Whether the token is one the server sent by mail (`mintMailToken`), not an API client's. */
+export function isMailToken({ record }: LiveToken): boolean {
+  return record.authId === INTERNAL_AUTH_ID && record.userAgent === MAIL_TOKEN_AGENT;
+}
+
 /**
  * A mail token works once (upstream: until it expires). Revoking it is the claim: of two requests using
  * it at once, the one whose revocation found nothing is refused. Other tokens (an administrator's) stay.
  */
 export async function spendIfMailToken(tokens: TokenService, token: LiveToken): Promise<void> {
   const { record } = token;
-  if (record.authId !== INTERNAL_AUTH_ID || record.userAgent !== MAIL_TOKEN_AGENT) return;
+  if (!isMailToken(token)) return;
   if (!(await tokens.revoke(record.token))) {
     throw errors.unauthorized({ invalid_token: record.token, reason: 'not_found_or_expired' });
   }

@@ -1,6 +1,7 @@
 import { raw } from '@mikro-orm/core';
 import { passwordManagedExternally } from '../authentication/wazo-user.js';
 import { requireAcl } from '../authz/require-acl.js';
+import { userVisibility } from '../authz/user-visibility.js';
 import { Email, User } from '../entities/index.js';
 import { errors } from '../http/errors.js';
 import { empty, type HttpRequest } from '../http/request.js';
@@ -9,7 +10,7 @@ import { hashPassword } from '../passwords/index.js';
 import { field, length, loadOrInvalidData, schema } from '../validation/index.js';
 import type { SelfServiceDependencies } from './index.js';
 import { linkContext } from './link-context.js';
-import { inMailTransaction, mintMailToken, spendIfMailToken } from './mail-token.js';
+import { inMailTransaction, isMailToken, mintMailToken, spendIfMailToken } from './mail-token.js';
 
 /** `GET /users/password/reset`: one of three ways to name the user. */
 const requestSchema = schema({
@@ -33,6 +34,7 @@ const resetSchema = schema({
  */
 export function resetRoutes(deps: SelfServiceDependencies): Route[] {
   const { orm, outbox, tokens, hierarchy, mailer, config, logger, users } = deps;
+  const visible = userVisibility(orm, hierarchy);
 
   /** The first user the query names, across tenants, enabled or not (upstream's lookup). */
   const named = async (query: { username?: string; email?: string; login?: string }) => {
@@ -101,15 +103,21 @@ export function resetRoutes(deps: SelfServiceDependencies): Route[] {
       async handle(request) {
         const { password } = loadOrInvalidData('reset', resetSchema, request.body);
         const uuid = request.params.user_uuid!;
-        const user = await users.find(uuid);
+        // Upstream lets any token whose ACL matches reset anyone's password (an `auth.#` of a sub-tenant
+        // included). Here an API token reaches only the users of its own tenant subtree; the mailed
+        // reset token names its own user, whatever its tenant.
+        const reachable = isMailToken(request.locals.token!) || (await visible(request, uuid));
+        const user = reachable ? await users.find(uuid) : null;
         if (!user) throw errors.unknown('users', uuid);
         if (password !== null && passwordManagedExternally(user))
           throw errors.passwordManagedExternally(uuid);
         await spendIfMailToken(tokens, request.locals.token!);
         const stored = password === null ? { hash: null, salt: null } : await hashPassword(password);
         if (!(await users.setPassword(uuid, stored))) throw errors.unknown('users', uuid);
-        // Every session of the user ends; its refresh tokens stay (as upstream).
+        // Its refresh tokens went with the old password (`setPassword`, unlike upstream); every session
+        // of the user ends.
         await tokens.revokeUserSessions(uuid);
+        await users.dropRefreshTokens(uuid);
         return empty(204);
       },
     },

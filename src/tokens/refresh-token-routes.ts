@@ -44,7 +44,10 @@ function item(row: RefreshToken): Json {
   };
 }
 
-/** Refresh-token lists and deletion by client id (tokens.md §7). The token values are never listed. */
+/**
+ * Refresh-token lists and deletion by client id (tokens.md §7). The token values are never listed. Unlike
+ * upstream, deleting a refresh token also revokes the access tokens minted from it.
+ */
 export function refreshTokenRoutes({
   orm,
   tokens,
@@ -84,8 +87,10 @@ export function refreshTokenRoutes({
   const remove = async (request: HttpRequest, userUuid: string) => {
     const user = await visibleUserOrFail(orm, hierarchy, userUuid, request.locals.tenantUuid!);
     const clientId = request.params.client_id!;
-    if (!(await refreshTokens.delete({ user: user.uuid, clientId })))
-      throw errors.refreshTokenNotFound(clientId);
+    const deleted = await refreshTokens.deleteWithMinted({ user: user.uuid, clientId });
+    if (!deleted) throw errors.refreshTokenNotFound(clientId);
+    // The access tokens it minted went with it: no worker or instance may answer them from memory.
+    await tokens.evicted(deleted.revoked);
     return empty(204);
   };
 

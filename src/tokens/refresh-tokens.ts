@@ -1,8 +1,10 @@
+import { LockMode } from '@mikro-orm/core';
 import { refreshTokenCreated, refreshTokenDeleted } from '../bus/events.js';
 import type { Outbox } from '../bus/outbox.js';
 import { type JsonObject, RefreshToken, Token, type UserPurpose } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import { Batcher } from './batching.js';
+import { deleteTokensWhere } from './repository.js';
 
 export interface NewRefreshToken {
   clientId: string;
@@ -125,6 +127,35 @@ export class RefreshTokenRepository {
         );
       }
       return true;
+    });
+  }
+
+  /**
+   * `DELETE /users/{u}/tokens/{client_id}`: deletes one refresh token and, in the same transaction, the
+   * sessions of the access tokens minted from it (upstream leaves them valid: a deliberate difference).
+   * Null when there is no such refresh token; otherwise the access tokens deleted, for the caller to evict
+   * from every cache. The row is locked first: a login through this refresh token writing its access token
+   * meanwhile either committed before (and is deleted here) or fails on the foreign key once it is gone.
+   */
+  async deleteWithMinted(which: { user: string; clientId: string }): Promise<{ revoked: string[] } | null> {
+    return this.outbox.transaction(async (em, emit) => {
+      const row = await em.findOne(RefreshToken, which, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!row) return null;
+      // Before the refresh token: its deletion sets their `refresh_token_uuid` to null.
+      const revoked = await deleteTokensWhere(em, emit, { refreshToken: row.uuid });
+      if (row.user) await em.populate(row, ['user']);
+      await em.nativeDelete(RefreshToken, { uuid: row.uuid });
+      if (row.user && row.clientId !== null) {
+        emit(
+          refreshTokenDeleted({
+            clientId: row.clientId,
+            mobile: row.mobile,
+            userUuid: row.user.uuid,
+            tenantUuid: row.user.tenant.uuid,
+          }),
+        );
+      }
+      return { revoked: revoked.map((record) => record.token) };
     });
   }
 

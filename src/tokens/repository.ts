@@ -1,3 +1,4 @@
+import type { FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import {
   type BusEvent,
@@ -291,4 +292,22 @@ export async function insertTokens(
     })),
   );
   emit(...records.map(sessionCreated));
+}
+
+/**
+ * Deletes the sessions of the tokens `where` selects (their tokens go with them), with an
+ * `auth_session_deleted` each, in the caller's transaction; returns what was deleted. The caller evicts
+ * them from every cache once committed (`TokenService.evicted`).
+ */
+export async function deleteTokensWhere(
+  em: SqlEntityManager,
+  emit: Emit,
+  where: FilterQuery<Token>,
+): Promise<TokenRecord[]> {
+  const rows = await em.find(Token, where, { populate: ['session'] });
+  if (rows.length === 0) return [];
+  await em.nativeDelete(Session, { uuid: { $in: rows.map((row) => row.session.uuid) } });
+  const records = rows.map(toRecord);
+  emit(...records.map((record) => sessionDeleted(record)));
+  return records;
 }

@@ -79,8 +79,10 @@ export function userLoginRoutes({ tokens, users, backend, visible }: UserLoginRo
         if (passwordManagedExternally(user)) throw errors.passwordManagedExternally(uuid);
         if (!(await users.setPassword(uuid, await hashPassword(body.new_password))))
           throw errors.unknown('users', uuid);
-        // Every session ends, the caller's own included when users change their own password.
+        // The refresh tokens went with the old password (`setPassword`); every session ends, the caller's
+        // own included when users change their own password.
         await tokens.revokeUserSessions(uuid);
+        await users.dropRefreshTokens(uuid);
         return empty(204);
       },
     },

@@ -4,7 +4,7 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { QueryBuilder, SqlEntityManager } from '@mikro-orm/postgresql';
-import { allUsersGroupName, Email, Group, User, type UserPurpose } from '../entities/index.js';
+import { allUsersGroupName, Email, Group, RefreshToken, User, type UserPurpose } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import { type ApiError, errors } from '../http/errors.js';
 import { likeColumn, orderAndPage, whereSearch } from '../lists/query.js';
@@ -183,7 +183,8 @@ export class UserRepository {
 
   /**
    * Deletes the user if one of `tenants` owns it. The database cascades to its addresses, memberships,
-   * policy links, refresh tokens and external-auth data; its tokens and sessions stay (sessions.md §4).
+   * policy links, refresh tokens and external-auth data; its tokens and sessions are the caller's to
+   * revoke (`TokenService.revokeUserSessions`: they are not linked to the user by a foreign key).
    */
   async deleteIn(uuid: string, tenants: readonly string[]): Promise<boolean> {
     return (await this.orm.em.fork().nativeDelete(User, { uuid, tenant: { $in: [...tenants] } })) > 0;
@@ -224,12 +225,31 @@ export class UserRepository {
     return this.orm.em.fork().findOne(User, { uuid }, { populate: ['emails', 'tenant'] });
   }
 
-  /** Stores a new password hash; false when the user is no more. */
+  /**
+   * Stores a new password hash and, in the same transaction, deletes the user's refresh tokens: what the
+   * old password granted ends with it (upstream keeps them; no `auth_refresh_token_deleted` is published,
+   * as upstream publishes none here). False when the user is no more. The caller then revokes the user's
+   * sessions, those minted from the refresh tokens included (same `auth_id`).
+   */
   async setPassword(uuid: string, stored: StoredPassword): Promise<boolean> {
-    const changed = await this.orm.em
-      .fork()
-      .nativeUpdate(User, { uuid }, { passwordHash: stored.hash, passwordSalt: stored.salt });
-    return changed > 0;
+    return this.orm.em.fork().transactional(async (em) => {
+      const changed = await em.nativeUpdate(
+        User,
+        { uuid },
+        { passwordHash: stored.hash, passwordSalt: stored.salt },
+      );
+      if (changed === 0) return false;
+      await em.nativeDelete(RefreshToken, { user: uuid });
+      return true;
+    });
+  }
+
+  /**
+   * Deletes the user's refresh tokens (no events), after its sessions were revoked through its actor: an
+   * offline login verified with the old password just before the change may have created one meanwhile.
+   */
+  async dropRefreshTokens(uuid: string): Promise<void> {
+    await this.orm.em.fork().nativeDelete(RefreshToken, { user: uuid });
   }
 
   /**

@@ -134,6 +134,10 @@ export function userRoutes({
       async handle(request) {
         const uuid = request.params.user_uuid!;
         if (!(await users.deleteIn(uuid, await visibleTenants(request)))) throw errors.unknown('users', uuid);
+        // Unlike upstream (sessions.md §4), the user's tokens end with it, on every worker and instance,
+        // before the answer. After the delete: a login of that user still queued in its actor re-checks
+        // the user there and gets nothing.
+        await tokens.revokeUserSessions(uuid);
         return empty(204);
       },
     },

@@ -72,14 +72,15 @@ t.test('refresh-token lists and deletion', async (t) => {
     t.equal((await get('/0.1/users/00000000-0000-4000-8000-000000000000/tokens')).status, 404);
   });
 
-  t.test('deletion by client id leaves minted tokens valid', async (t) => {
+  t.test('deletion by client id revokes the tokens it minted (unlike upstream)', async (t) => {
     const res = await call({
       method: 'DELETE',
       path: '/0.1/users/me/tokens/desk.app',
       headers: { 'X-Auth-Token': bobToken },
     });
     t.equal(res.status, 204, 'auth.users.me.tokens.# covers desk_app (dots become underscores)');
-    t.equal((await call({ path: `/0.1/token/${desk.token}` })).status, 200, 'minted token still valid');
+    t.equal((await call({ path: `/0.1/token/${desk.token}` })).status, 404, 'the token it minted is revoked');
+    t.equal((await call({ path: `/0.1/token/${bobToken}` })).status, 200, 'an online token of bob stays');
     const again = await call({
       method: 'DELETE',
       path: '/0.1/users/me/tokens/desk.app',

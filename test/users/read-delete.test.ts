@@ -212,7 +212,7 @@ t.test('users: list, read, delete', async (t) => {
     );
   });
 
-  t.test('DELETE: 204, cascades, tokens stay valid', async (t) => {
+  t.test('DELETE: 204, cascades, its tokens revoked (unlike upstream)', async (t) => {
     const victim = await createUser(orm, {
       username: 'victim',
       password: 'pw',
@@ -229,7 +229,8 @@ t.test('users: list, read, delete', async (t) => {
     t.equal(await check.count(Group, { users: victim }), 0);
     t.equal(await check.count(Policy, { name: `policy-${victim}` }), 1, 'its policy stays, unlinked');
     t.equal(await check.count(Policy, { users: victim }), 0);
-    t.equal((await server.call({ path: `/0.1/token/${token}` })).status, 200, 'its token still checks');
+    t.equal((await server.call({ path: `/0.1/token/${token}` })).status, 404, 'its token is revoked at once');
+    t.equal((await server.call({ path: `/0.1/token/${admin.token}` })).status, 200, "the admin's stays");
     const again = await admin.delete(`/users/${victim}`);
     t.equal(again.status, 404);
     t.equal(apiError(again).error_id, 'unknown-user');
