@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { configSchema } from '../../src/config/index.js';
 
 /** A route as `GET /api/api.yml` lists it. */
 export interface ApiRoute {
@@ -601,6 +602,9 @@ export function buildRequest(c: Choices, target: Target): FuzzRequest {
   return request;
 }
 
+/** `rest_api.max_body_size` as the fuzzed server runs with it (the default). */
+const DEFAULT_MAX_BODY_SIZE = configSchema.parse({}).rest_api.max_body_size;
+
 function assemble(
   method: string,
   path: Buffer,
@@ -627,6 +631,9 @@ function assemble(
   // Control characters in a header value (RFC 9110 §5.5 allows none but HTAB): uWS's parser stops
   // there and waits for more, then its idle timeout closes the connection.
   const controlInHeader = headers.some(([, v]) => typeof v === 'string' && hasControlCharacter(v));
+  // A body over the limit is answered 413 while the client is still sending it, and the connection closed:
+  // the unread bytes make the kernel reset it, which may reach the client before the 413 does.
+  const oversizedBody = body !== null && body.length > DEFAULT_MAX_BODY_SIZE;
   // No Content-Length for a body: its bytes are read as a next request, which the parser refuses.
   const unframed =
     body !== null && !headers.some(([name]) => /^(content-length|transfer-encoding)$/i.test(name));
@@ -640,6 +647,7 @@ function assemble(
       controlInHeader ||
       unframed ||
       oversizedHead ||
+      oversizedBody ||
       headers.some(([, v]) => typeof v !== 'string'),
     halfClose,
   };

@@ -218,9 +218,14 @@ t.test('1,000 concurrent clients each receive exactly the events their token may
     ok(await admin.put(`/tenants/${tenant}`, undefined, { name: `renamed-${tenant.slice(0, 8)}` }));
     expect(tenantEvent('auth_tenant_updated', 'updated', tenant));
 
+    // The access tokens it minted (the offline login's and the refresh login's) go with it (ours).
     const deleted = await admin.delete(`/users/${alice.uuid}/tokens/${REFRESH_CLIENT}`);
     t.equal(deleted.status, 204, 'refresh token deleted');
-    expect(refreshEvent('deleted', alice));
+    expect(
+      sessionEvent('deleted', alice, offline.session_uuid),
+      sessionEvent('deleted', alice, refreshed.session_uuid),
+      refreshEvent('deleted', alice),
+    );
   }
   // A grandchild of the master tenant, created from B: events of its own tenant, not B's.
   const tenantC = await newTenant('fan-c', tenantB);
