@@ -2,11 +2,11 @@ import { requireAcl } from '../authz/require-acl.js';
 import { userVisibility } from '../authz/user-visibility.js';
 import { Email } from '../entities/index.js';
 import { errors } from '../http/errors.js';
-import { empty } from '../http/request.js';
+import { empty, type HttpRequest } from '../http/request.js';
 import type { Route } from '../http/route.js';
 import type { SelfServiceDependencies } from './index.js';
 import { linkContext } from './link-context.js';
-import { inMailTransaction, mintMailToken, spendIfMailToken } from './mail-token.js';
+import { inMailTransaction, isMailToken, mintMailToken, spendIfMailToken } from './mail-token.js';
 
 /**
  * E-mail confirmation (emails-and-password-reset.md §3): mail a link to an address of a user, and confirm
@@ -16,7 +16,19 @@ export function confirmationRoutes(deps: SelfServiceDependencies): Route[] {
   const { orm, outbox, tokens, hierarchy, mailer, config, logger } = deps;
   const visible = userVisibility(orm, hierarchy);
 
-  const confirm = async (emailUuid: string) => {
+  /**
+   * Confirms the address the path names. The mailed token names its own address; an API token (an
+   * administrator's) reaches only the addresses of users of its tenant subtree: upstream lets any token
+   * whose ACL matches confirm any tenant's address, an `auth.#` of a sub-tenant included.
+   */
+  const confirm = async (request: HttpRequest) => {
+    const emailUuid = request.params.email_uuid!;
+    const token = request.locals.token!;
+    if (!isMailToken(token)) {
+      const email = await orm.em.fork().findOne(Email, { uuid: emailUuid }, { populate: ['user'] });
+      if (!email || !(await visible(request, email.user.uuid))) throw errors.unknown('emails', emailUuid);
+    }
+    await spendIfMailToken(tokens, token);
     const confirmed = await orm.em.fork().nativeUpdate(Email, { uuid: emailUuid }, { confirmed: true });
     if (confirmed === 0) throw errors.unknown('emails', emailUuid);
   };
@@ -58,8 +70,7 @@ export function confirmationRoutes(deps: SelfServiceDependencies): Route[] {
       path: '/emails/{email_uuid:uuid}/confirm',
       steps: [requireAcl(tokens, 'auth.emails.{email_uuid}.confirm.update')],
       async handle(request) {
-        await spendIfMailToken(tokens, request.locals.token!);
-        await confirm(request.params.email_uuid!);
+        await confirm(request);
         return empty(204);
       },
     },
@@ -69,8 +80,7 @@ export function confirmationRoutes(deps: SelfServiceDependencies): Route[] {
       summary: 'The link of a confirmation mail (the token in the query)',
       steps: [requireAcl(tokens, 'auth.emails.{email_uuid}.confirm.update', { tokenInQuery: true })],
       async handle(request) {
-        await spendIfMailToken(tokens, request.locals.token!);
-        await confirm(request.params.email_uuid!);
+        await confirm(request);
         return { status: 200, raw: mailer.confirmationPage };
       },
     },
