@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { refreshTokenCreated, refreshTokenDeleted } from '../bus/events.js';
-import type { Outbox } from '../bus/outbox.js';
+import type { Emit, Outbox } from '../bus/outbox.js';
 import { type JsonObject, RefreshToken, Token, type UserPurpose } from '../entities/index.js';
 import type { Database } from '../entities/orm.js';
 import { Batcher } from './batching.js';
@@ -115,17 +116,7 @@ export class RefreshTokenRepository {
     return this.outbox.transaction(async (em, emit) => {
       const row = await em.findOne(RefreshToken, which, { populate: ['user'] });
       if (!row) return false;
-      await em.nativeDelete(RefreshToken, { uuid: row.uuid });
-      if (row.user && row.clientId !== null) {
-        emit(
-          refreshTokenDeleted({
-            clientId: row.clientId,
-            mobile: row.mobile,
-            userUuid: row.user.uuid,
-            tenantUuid: row.user.tenant.uuid,
-          }),
-        );
-      }
+      await deleteAnnounced(em, emit, row);
       return true;
     });
   }
@@ -144,17 +135,7 @@ export class RefreshTokenRepository {
       // Before the refresh token: its deletion sets their `refresh_token_uuid` to null.
       const revoked = await deleteTokensWhere(em, emit, { refreshToken: row.uuid });
       if (row.user) await em.populate(row, ['user']);
-      await em.nativeDelete(RefreshToken, { uuid: row.uuid });
-      if (row.user && row.clientId !== null) {
-        emit(
-          refreshTokenDeleted({
-            clientId: row.clientId,
-            mobile: row.mobile,
-            userUuid: row.user.uuid,
-            tenantUuid: row.user.tenant.uuid,
-          }),
-        );
-      }
+      await deleteAnnounced(em, emit, row);
       return { revoked: revoked.map((record) => record.token) };
     });
   }
@@ -163,5 +144,20 @@ export class RefreshTokenRepository {
   async mintedTokens(uuid: string): Promise<string[]> {
     const rows = await this.orm.em.fork().find(Token, { refreshToken: uuid }, { fields: ['uuid'] });
     return rows.map((row) => row.uuid);
+  }
+}
+
+/** Deletes the row (its `user` populated) with the `auth_refresh_token_deleted` of a user's token. */
+async function deleteAnnounced(em: SqlEntityManager, emit: Emit, row: RefreshToken): Promise<void> {
+  await em.nativeDelete(RefreshToken, { uuid: row.uuid });
+  if (row.user && row.clientId !== null) {
+    emit(
+      refreshTokenDeleted({
+        clientId: row.clientId,
+        mobile: row.mobile,
+        userUuid: row.user.uuid,
+        tenantUuid: row.user.tenant.uuid,
+      }),
+    );
   }
 }
