@@ -72,16 +72,6 @@ function chain(higher: Tree, lower: Tree, accumulate: boolean): Tree {
   return merged;
 }
 
-/** `top` wins key by key over `base`; nested mappings merge (the environment variables over the files). */
-function overlay(base: Tree, top: Tree): Tree {
-  const merged: Tree = { ...base };
-  for (const [key, value] of Object.entries(top)) {
-    const previous = merged[key];
-    put(merged, key, isTree(previous) && isTree(value) ? overlay(previous, value) : value);
-  }
-  return merged;
-}
-
 /** The mapping a YAML file holds. An empty (or falsy) document is no configuration, as upstream reads it. */
 function readYamlFile(file: string): Tree {
   let text: string;
@@ -240,8 +230,9 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string | n
   let fromFiles: Tree = {};
   for (const { tree } of sources) fromFiles = chain(fromFiles, tree, true);
   const { tree: fromEnv, origins } = environmentOverrides(env);
-  const given = overlay(fromFiles, fromEnv);
-  const tree = overlay(chain(fromFiles, builtInDefaults(), false), fromEnv);
+  // The environment over the files: upstream's plain ChainMap, as for the defaults beneath them.
+  const given = chain(fromEnv, fromFiles, false);
+  const tree = chain(given, builtInDefaults(), false);
 
   const files = sources.map(({ file }) => file);
   const result = configSchema.safeParse(tree);

@@ -46,9 +46,9 @@ const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(
 
 /**
  * The ACL frozen into a new token (acl.md §5): the default (or deprecated per-backend) policy found by
- * name in the master tenant, then every policy of every group of the user, then the user's own policies; duplicates kept.
- * Within each part, entries come by group, policy and access. The ACLs of concurrent logins are read
- * by one query.
+ * name in the master tenant, then every policy of every group of the user, then the user's own policies;
+ * duplicates kept. Within each part, entries come by group, policy and access. The ACLs of concurrent
+ * logins are read by one query.
  */
 export class UserAcls {
   private readonly batcher = new Batcher<AclRequest, string[]>((requests) => this.readBatch(requests));
