@@ -49,24 +49,24 @@ export interface CompiledEntry {
 }
 
 /** Kinds of {@link PatternPart}. */
-const TEXT = 0;
+export const TEXT = 0;
 /** `*`: a possibly empty run of characters that are neither `.` nor `#` (the spec's `[^.#]*?`). */
-const STAR = 1;
+export const STAR = 1;
 /** `#`: a possibly empty run of anything, line terminators included (the spec's `.*?` with the `s` flag). */
-const HASH = 2;
+export const HASH = 2;
 /** `text` or `alternative`: the `edit` alias. */
-const EITHER = 3;
+export const EITHER = 3;
 /** `text` (the word `me`) or the token's auth id. */
-const ME = 4;
+export const ME = 4;
 /** `text` (the word `my_session`) or the token's session uuid. */
-const MY_SESSION = 5;
+export const MY_SESSION = 5;
 
 /**
  * One piece of an entry: literal text, a wildcard, the `edit` alias, or a slot filled from the token at
  * match time. One class with numeric kinds rather than a union of object literals: the matcher's
  * property reads see a single shape.
  */
-class PatternPart {
+export class PatternPart {
   constructor(
     readonly kind: number,
     readonly text = '',
@@ -127,7 +127,7 @@ const MY_SESSION_PART = new PatternPart(MY_SESSION, 'my_session');
  * The parts of an entry, adjacent literal text (dots included) merged so that each costs one comparison,
  * and adjacent wildcards merged into one.
  */
-function entryParts(segments: readonly string[]): PatternPart[] {
+export function entryParts(segments: readonly string[]): PatternPart[] {
   const parts: PatternPart[] = [];
   let text = '';
   const add = (part: PatternPart) => {

@@ -7,6 +7,7 @@ import {
   ScanPattern,
 } from './compile.js';
 import { MAX_REQUIRED_ACCESS_LENGTH } from './limits.js';
+import { Budget, entriesOverlap, GRANTEE, holderReading, OVERLAP_BUDGET } from './overlap.js';
 
 /**
  * The non-literal entries of a group that may match a required access starting with a given character.
@@ -164,17 +165,32 @@ export class AclMatcher {
     return this.acl.allows(required, this.authId, this.sessionUuid);
   }
 
-  /** Escalation guard (acl.md §4): adding a restriction is free, adding a grant needs that grant. */
-  mayAdd(access: string): boolean {
-    return access.startsWith('!') || this.allows(access);
+  /**
+   * Escalation guard (acl.md §4): adding a restriction is free; adding a grant needs that grant, and
+   * (issue #18) the grant may not overlap one of this token's negative entries: `auth.#` held with
+   * `!auth.tenants.#` does not let its holder hand out `auth.#`. `budget` is shared by one decision.
+   */
+  mayAdd(access: string, budget: Budget = new Budget(OVERLAP_BUDGET)): boolean {
+    return access.startsWith('!') || this.mayGrant(access, budget);
   }
 
   /**
-   * Escalation guard (acl.md §4): removing `!x` widens permissions to `x`, so it needs `x`, which a
-   * caller restricted by `!x` itself does not have.
+   * Escalation guard (acl.md §4): removing `!x` widens permissions to `x`, so it needs what adding `x`
+   * needs, which a caller restricted by `!x` itself does not have; removing a grant needs that grant.
    */
-  mayRemove(access: string): boolean {
-    return this.allows(access.startsWith('!') ? access.slice(1) : access);
+  mayRemove(access: string, budget: Budget = new Budget(OVERLAP_BUDGET)): boolean {
+    return access.startsWith('!') ? this.mayGrant(access.slice(1), budget) : this.allows(access);
+  }
+
+  private mayGrant(access: string, budget: Budget): boolean {
+    if (!this.allows(access)) return false;
+    const own = holderReading({ authId: this.authId, sessionUuid: this.sessionUuid });
+    for (const entry of this.acl.entries) {
+      if (entry.startsWith('!') && entriesOverlap(access, GRANTEE, entry.slice(1), own, budget)) {
+        return false;
+      }
+    }
+    return true;
   }
 }
 

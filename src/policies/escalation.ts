@@ -1,3 +1,4 @@
+import { Budget, OVERLAP_BUDGET } from '../acl/overlap.js';
 import { errors } from '../http/errors.js';
 import type { LiveToken } from '../tokens/record.js';
 
@@ -11,12 +12,17 @@ function refuse(token: LiveToken, access: string): never {
   throw errors.unauthorized({ invalid_token: token.record.token, required_access: access });
 }
 
-/** Every entry must be one the caller may add (its own grants; restrictions are free). */
+/**
+ * Every entry must be one the caller may add (its own grants, none overlapping its own restrictions;
+ * restrictions are free). One work budget for the whole decision (overlap.ts).
+ */
 export function assertMayAdd(token: LiveToken, accesses: Iterable<string>): void {
-  for (const access of accesses) if (!token.matcher.mayAdd(access)) refuse(token, access);
+  const budget = new Budget(OVERLAP_BUDGET);
+  for (const access of accesses) if (!token.matcher.mayAdd(access, budget)) refuse(token, access);
 }
 
 /** Every entry must be one the caller may remove (removing `!x` needs `x`). */
 export function assertMayRemove(token: LiveToken, accesses: Iterable<string>): void {
-  for (const access of accesses) if (!token.matcher.mayRemove(access)) refuse(token, access);
+  const budget = new Budget(OVERLAP_BUDGET);
+  for (const access of accesses) if (!token.matcher.mayRemove(access, budget)) refuse(token, access);
 }
