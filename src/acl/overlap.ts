@@ -33,12 +33,13 @@ const ANY = -2;
 const DOT = 46;
 const HASH_CHAR = 35;
 
-/** A non-deterministic automaton: per state, its labelled transitions and its ε-transitions. */
-interface Automaton {
-  readonly labels: number[][];
-  readonly targets: number[][];
-  readonly epsilons: number[][];
-  readonly accept: number;
+/** A state of a non-deterministic automaton: its labelled transitions and its ε-transitions. */
+class State {
+  readonly labels: number[] = [];
+  readonly targets: State[] = [];
+  readonly epsilons: State[] = [];
+
+  constructor(readonly id: number) {}
 }
 
 /** How the reserved segments `me` / `my_session` are read on one side of the comparison. */
@@ -59,51 +60,46 @@ export function holderReading(ctx: AclContext): SlotReading {
   return { me: ctx.authId, mySession: ctx.sessionUuid };
 }
 
-class Builder {
-  readonly labels: number[][] = [[]];
-  readonly targets: number[][] = [[]];
-  readonly epsilons: number[][] = [[]];
+class Automaton {
+  readonly states: State[] = [];
+  readonly start = this.state();
 
-  state(): number {
-    this.labels.push([]);
-    this.targets.push([]);
-    this.epsilons.push([]);
-    return this.labels.length - 1;
-  }
-
-  edge(from: number, label: number, to: number): void {
-    this.labels[from].push(label);
-    this.targets[from].push(to);
+  state(): State {
+    const state = new State(this.states.length);
+    this.states.push(state);
+    return state;
   }
 
   /** A literal run from `from`; returns its last state. */
-  text(from: number, text: string): number {
+  text(from: State, text: string): State {
     let at = from;
     for (let i = 0; i < text.length; i++) {
       const next = this.state();
-      this.edge(at, text.charCodeAt(i), next);
+      at.labels.push(text.charCodeAt(i));
+      at.targets.push(next);
       at = next;
     }
     return at;
   }
 
   /** A possibly empty run of `label` characters from `from`; returns the state after it. */
-  loop(from: number, label: number): number {
+  loop(from: State, label: number): State {
     const inside = this.state();
     const after = this.state();
-    this.epsilons[from].push(inside);
-    this.edge(inside, label, inside);
-    this.epsilons[inside].push(after);
+    from.epsilons.push(inside);
+    inside.labels.push(label);
+    inside.targets.push(inside);
+    inside.epsilons.push(after);
     return after;
   }
 
   /** One of several alternatives from `from` to a common state, returned. */
-  either(from: number, alternatives: readonly (string | typeof WILDCARD)[]): number {
+  either(from: State, alternatives: readonly (string | typeof WILDCARD)[]): State {
     const end = this.state();
     for (const alternative of alternatives) {
       const last =
         alternative === WILDCARD ? this.loop(from, NOT_DOT_NOR_HASH) : this.text(from, alternative);
-      this.epsilons[last].push(end);
+      last.epsilons.push(end);
     }
     return end;
   }
@@ -114,9 +110,9 @@ function slotAlternatives(word: string, value: SlotReading['me']): (string | typ
   return value ? [word, value] : [word];
 }
 
-function automaton(body: string, reading: SlotReading): Automaton {
-  const builder = new Builder();
-  let at = 0;
+function automaton(body: string, reading: SlotReading): { automaton: Automaton; accept: State } {
+  const builder = new Automaton();
+  let at = builder.start;
   for (const part of entryParts(body.split('.')) as readonly PatternPart[]) {
     if (part.kind === TEXT) at = builder.text(at, part.text);
     else if (part.kind === STAR) at = builder.loop(at, NOT_DOT_NOR_HASH);
@@ -126,7 +122,7 @@ function automaton(body: string, reading: SlotReading): Automaton {
     else if (part.kind === MY_SESSION)
       at = builder.either(at, slotAlternatives(part.text, reading.mySession));
   }
-  return { labels: builder.labels, targets: builder.targets, epsilons: builder.epsilons, accept: at };
+  return { automaton: builder, accept: at };
 }
 
 /** Whether some character carries both labels. */
@@ -160,28 +156,31 @@ export function entriesOverlap(
   if (!prefixesAgree(a, b)) return false;
   const left = automaton(a, readingA);
   const right = automaton(b, readingB);
-  const width = right.labels.length;
-  const seen = new Set<number>();
+  const statesA = left.automaton.states;
+  const statesB = right.automaton.states;
+  const width = statesB.length;
+  // Entries are bounded (limits.ts), so the pairs fit a flat bit per pair: at most a few megabytes.
+  const seen = new Uint8Array(statesA.length * width);
   const queue: number[] = [];
   const visit = (i: number, j: number) => {
     const key = i * width + j;
-    if (seen.has(key)) return;
-    seen.add(key);
+    if (seen[key] === 1) return;
+    seen[key] = 1;
     queue.push(i, j);
   };
-  visit(0, 0);
+  visit(left.automaton.start.id, right.automaton.start.id);
   for (let head = 0; head < queue.length; head += 2) {
     if (--budget.remaining < 0) return true;
-    const i = queue[head];
-    const j = queue[head + 1];
+    const i = statesA[queue[head] as number] as State;
+    const j = statesB[queue[head + 1] as number] as State;
     if (i === left.accept && j === right.accept) return true;
-    for (const next of left.epsilons[i]) visit(next, j);
-    for (const next of right.epsilons[j]) visit(i, next);
-    const labelsA = left.labels[i];
-    const labelsB = right.labels[j];
-    for (let x = 0; x < labelsA.length; x++) {
-      for (let y = 0; y < labelsB.length; y++) {
-        if (compatible(labelsA[x], labelsB[y])) visit(left.targets[i][x], right.targets[j][y]);
+    for (const next of i.epsilons) visit(next.id, j.id);
+    for (const next of j.epsilons) visit(i.id, next.id);
+    for (let x = 0; x < i.labels.length; x++) {
+      for (let y = 0; y < j.labels.length; y++) {
+        if (compatible(i.labels[x] as number, j.labels[y] as number)) {
+          visit((i.targets[x] as State).id, (j.targets[y] as State).id);
+        }
       }
     }
   }

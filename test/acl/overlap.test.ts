@@ -3,13 +3,7 @@
 // overlap exactly when those sets meet.
 import t from 'tap';
 import { AclMatcher } from '../../src/acl/index.js';
-import {
-  Budget,
-  entriesOverlap,
-  GRANTEE,
-  holderReading,
-  OVERLAP_BUDGET,
-} from '../../src/acl/overlap.js';
+import { Budget, entriesOverlap, GRANTEE, holderReading, OVERLAP_BUDGET } from '../../src/acl/overlap.js';
 
 const TOKENS = ['a', '.', '*', '#', 'me', 'edit'];
 /** `u` is the token's auth id; `x` any other character; `update` comes whole (the `edit` alias). */
@@ -34,12 +28,12 @@ function language(entry: string, context = ctx): Uint32Array {
   const matcher = new AclMatcher([entry], context);
   const bits = new Uint32Array(Math.ceil(strings.length / 32));
   strings.forEach((s, i) => {
-    if (matcher.allows(s)) bits[i >> 5] |= 1 << (i & 31);
+    if (matcher.allows(s)) bits[i >> 5] = (bits[i >> 5] ?? 0) | (1 << (i & 31));
   });
   return bits;
 }
 
-const meet = (a: Uint32Array, b: Uint32Array) => a.some((word, i) => (word & b[i]) !== 0);
+const meet = (a: Uint32Array, b: Uint32Array) => a.some((word, i) => (word & (b[i] ?? 0)) !== 0);
 
 t.test('two entries of one token overlap exactly when their languages meet', async (t) => {
   const languages = new Map(entries.map((e) => [e, language(e)]));
