@@ -9,6 +9,8 @@ declare module '../http/request.js' {
   interface RequestLocals {
     /** The tenant the request acts in (conventions.md §3), after `Wazo-Tenant` was checked. */
     tenantUuid: string;
+    /** The caller's own tenant, whatever `Wazo-Tenant` says: the root of everything it may reach. */
+    callerTenantUuid: string;
   }
 }
 
@@ -35,6 +37,7 @@ export async function callerTenant(
 export function resolveScopingTenant(orm: Database, hierarchy: TenantHierarchy): Step {
   return async (request) => {
     const caller = await callerTenant(orm, hierarchy, request.locals.token!);
+    request.locals.callerTenantUuid = caller;
     const wanted = request.headers['wazo-tenant'];
     if (!wanted || wanted === caller) {
       request.locals.tenantUuid = caller;

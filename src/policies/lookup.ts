@@ -19,18 +19,21 @@ export interface FoundPolicy {
 /**
  * The policy a `{policy}` path value names, seen from `tenant` (policies.md §4): a UUID among the
  * policies visible from its whole subtree, a slug among those of the tenant itself (with what it
- * inherits). `uuids: 'anywhere'` is upstream's user↔policy link, which looks a UUID up in every tenant.
- * Unknown or invisible: the legacy 404.
+ * inherits). Unknown or invisible: the legacy 404.
  */
 export async function findPolicy(
   { policies, hierarchy }: PolicyLookup,
   value: string,
   tenant: string,
-  uuids: 'visible' | 'anywhere' = 'visible',
+  /**
+   * For upstream's user↔policy link, which looks a UUID up in every tenant: the tenant whose subtree a
+   * UUID is looked up in instead of `tenant`'s, the caller's own (its reach, whatever `Wazo-Tenant` says).
+   */
+  { uuidsFrom = tenant }: { uuidsFrom?: string } = {},
 ): Promise<FoundPolicy> {
   const ref = policyRef(value);
   const byUuid = 'uuid' in ref;
-  const scope = await policyScope(hierarchy, tenant, byUuid);
-  const policy = await policies.get(ref, byUuid && uuids === 'anywhere' ? null : scope);
+  const scope = await policyScope(hierarchy, byUuid ? uuidsFrom : tenant, byUuid);
+  const policy = await policies.get(ref, scope);
   return { ref, policy, scope };
 }

@@ -29,7 +29,9 @@ const LINK = '/users/{user_uuid:uuid}/policies/{policy}';
  * user's tenant (its FIXME), the link looks a policy UUID up in every tenant, the unlink scopes the policy
  * but not the user. Here the user must also be within the caller's tenant subtree (`userVisibility`):
  * another tenant's user has an empty list, as an unknown user, and linking or unlinking is the 404
- * unknown-user upstream gives where it finds no user. The policy lookups stay upstream's.
+ * unknown-user upstream gives where it finds no user. A policy named by UUID must be within the
+ * caller's own tenant subtree (upstream links a policy of any tenant); the rest of the lookups stay
+ * upstream's.
  */
 export function userPolicyRoutes({
   tokens,
@@ -62,12 +64,10 @@ export function userPolicyRoutes({
       steps: linkSteps('create'),
       async handle(request) {
         const userUuid = request.params.user_uuid!;
-        const found = await findPolicy(
-          lookup,
-          request.params.policy!,
-          request.locals.tenantUuid!,
-          'anywhere',
-        );
+        // Upstream finds a UUID in every tenant: a sub-tenant admin could hand out any tenant's policy.
+        const found = await findPolicy(lookup, request.params.policy!, request.locals.tenantUuid!, {
+          uuidsFrom: request.locals.callerTenantUuid!,
+        });
         return addPolicyLink(
           request.locals.token!,
           found,
