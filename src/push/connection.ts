@@ -121,6 +121,15 @@ export class PushConnection implements Subscriber, Watcher {
     return token && !token.isExpired() && token.matcher.allows(REQUIRED_ACL) ? token : null;
   }
 
+  /**
+   * A renewal must stay in the tenant the connection was scoped to at connect. Upstream takes any valid
+   * token (websocket.md §6.3), so a connection scoped to one tenant would check its ACLs and expiry
+   * against another tenant's token (a master-tenant connection kept alive by a sub-tenant's token).
+   */
+  private sameTenant(token: LiveToken): boolean {
+    return token.record.metadata.tenant_uuid === this.identity.tenantUuid;
+  }
+
   private bind(token: LiveToken): void {
     if (this.token) this.deps.watch.unbind(this, this.token);
     this.token = token;
@@ -156,7 +165,7 @@ export class PushConnection implements Subscriber, Watcher {
       }
       case 'token': {
         const token = await this.validate(op.token);
-        if (!token) return this.close(CLOSE.authenticationFailed);
+        if (!token || !this.sameTenant(token)) return this.close(CLOSE.authenticationFailed);
         this.bind(token);
         return this.replyAfterStart('token');
       }
