@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseHostPort } from '../hosts/host-port.js';
 
 /*
  * The configuration schema. Key names are upstream wazo-auth's (config.yml) wherever upstream has the
@@ -75,6 +76,11 @@ const mailAddress = z
   );
 // Lands verbatim in a Content-Type header.
 const mimeType = z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type, e.g. text/html');
+
+// `host` or `host:port`, IPv6 in brackets: no scheme, path or credentials.
+const hostEntry = z
+  .string()
+  .refine((value) => parseHostPort(value) !== null, 'must be host or host:port, e.g. pbx.example.com:443');
 
 const logLevel = z.enum(['debug', 'info', 'warning', 'error', 'critical']);
 
@@ -206,8 +212,9 @@ export const configSchema = z
       .string()
       .min(1)
       .default('https://oauth.wazo.io/{auth_type}/authorize'),
-    // ours: how long an OAuth2 authorization started by POST /users/{uuid}/external/<type> may take.
-    oauth2_flow_timeout: positiveSeconds.default(900),
+    // ours: how long an OAuth2 authorization started by POST /users/{uuid}/external/<type> may take; past
+    // it the relay connection closes and the state is refused.
+    oauth2_flow_timeout: positiveSeconds.default(600),
     google: oauth2Provider({
       authorization_base_url: 'https://accounts.google.com/o/oauth2/v2/auth',
       token_url: 'https://www.googleapis.com/oauth2/v4/token',
@@ -240,6 +247,23 @@ export const configSchema = z
     password_reset_email_subject_template: templatePath,
     password_reset_from_name: z.string().default('wazo-auth'),
     password_reset_from_address: mailAddress.default('noreply@wazo.community'),
+    // ours: the hosts this platform is reached at (`host` or `host:port`; without a port, any port of the
+    // host). Mail links keep a request's Host only when it is one of these or a domain of the user's
+    // tenant, and point to the first of these otherwise (none: the machine's hostname); redirects (SAML
+    // `redirect_url`) go only to these and the tenant's domains. Upstream builds links from any Host.
+    public_hosts: z.array(hostEntry).default([]),
+    // ours: at most `mails` confirmation or password reset mails per user and per address, refilled
+    // evenly over `window_seconds`; past it a reset request still answers 204 but sends nothing, a
+    // confirmation request answers 429. Counters live in memory, at most `max_entries` keys of each kind.
+    mail_throttle: z
+      .object({
+        enabled: z.boolean().default(true),
+        mails: z.number().int().positive().default(5),
+        window_seconds: z.number().positive().default(3600),
+        max_entries: z.number().int().positive().default(100_000),
+      })
+      .loose()
+      .prefault({}),
     // ours: failed-login throttling (src/throttle): per username, exponential back-off after `failures`
     // consecutive failures; per client address, a bucket of `failures` draining over `window_seconds`.
     login_throttle: z

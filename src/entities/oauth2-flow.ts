@@ -16,6 +16,11 @@ export interface OAuth2Flow {
   /** The requested scopes, space-separated. */
   scope: string;
   codeVerifier: string | null;
+  /**
+   * The session of the token that started the flow: the flow completes only while it lives, and is
+   * deleted with it. Null only in rows of before it was recorded (dropped by the migration).
+   */
+  sessionUuid: string | null;
   /** Epoch milliseconds. */
   expiresAt: number;
 }
@@ -43,6 +48,15 @@ export const OAuth2Flow = new EntitySchema<OAuth2Flow>({
     },
     scope: { type: 'text' },
     codeVerifier: { type: 'text', nullable: true },
+    sessionUuid: {
+      kind: 'm:1',
+      entity: 'Session',
+      fieldName: 'session_uuid',
+      mapToPk: true,
+      nullable: true,
+      deleteRule: 'cascade',
+      index: 'auth_oauth2_flow__idx__session_uuid',
+    },
     expiresAt: { type: new BigIntType('number') },
   },
 });

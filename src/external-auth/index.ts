@@ -11,6 +11,7 @@ import { PendingFlows } from './oauth2/flows.js';
 import { OAuth2Provider } from './oauth2/provider.js';
 import { RelayListeners } from './oauth2/relay-listener.js';
 import { accountLinkRoutes } from './oauth2/routes.js';
+import { sessionLiveness } from './oauth2/session-liveness.js';
 import { externalAuthRoutes } from './routes.js';
 import { ExternalAuthStore } from './store.js';
 
@@ -45,8 +46,9 @@ export function externalAuth(deps: {
     .map(([name]) => name);
   const relay = new RelayListeners(logger);
   const flows = new PendingFlows(orm, config.oauth2_flow_timeout);
+  const sessionLive = sessionLiveness(orm);
   const link = (provider: OAuth2Provider) =>
-    accountLinkRoutes(new AccountLink(provider, store, flows, relay, logger), routeDeps);
+    accountLinkRoutes(new AccountLink(provider, store, flows, relay, sessionLive, logger), routeDeps);
 
   const routes: Route[] = [];
   if (config.enabled_http_plugins.external !== false) routes.push(...externalAuthRoutes(routeDeps));

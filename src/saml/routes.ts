@@ -1,4 +1,5 @@
 import type { SamlSession } from '../entities/index.js';
+import { redirectHost } from '../hosts/index.js';
 import { errors, type Json } from '../http/errors.js';
 import { type HttpResponse, json } from '../http/request.js';
 import type { Route } from '../http/route.js';
@@ -23,12 +24,18 @@ const redirect = (location: string): HttpResponse => ({ status: 302, headers: { 
 
 const keyOf = (session: SamlSession) => ({ requestId: session.requestId, sessionId: session.sessionId });
 
-/** `POST /saml/sso`: the first missing or invalid field, by name (`redirect_url` first). */
+/** A `redirect_url` the server will not send a browser to: saml.md §4.1's 400 for the field. */
+const invalidRedirect = () => errors.invalidData('saml', {}, 'redirect_url');
+
+/**
+ * `POST /saml/sso`: the first missing or invalid field, by name (`redirect_url` first). A `redirect_url`
+ * must be an absolute http(s) URL (upstream takes any text); whose host it names is checked once the
+ * domain's tenant is known.
+ */
 function ssoRequest(body: Json | undefined): { redirectUrl: string; domain: string } {
   const data = body && typeof body === 'object' && !Array.isArray(body) ? body : {};
   const redirectUrl = data.redirect_url;
-  if (typeof redirectUrl !== 'string' || redirectUrl.length === 0)
-    throw errors.invalidData('saml', {}, 'redirect_url');
+  if (typeof redirectUrl !== 'string' || redirectHost(redirectUrl) === null) throw invalidRedirect();
   const domain = data.domain;
   if (typeof domain !== 'string' || !isDomainName(domain)) throw errors.invalidData('saml', {}, 'domain');
   return { redirectUrl, domain };
@@ -155,6 +162,7 @@ export function samlRoutes(saml: Saml): Route[] {
         const { redirectUrl, domain } = ssoRequest(request.body);
         const stored = await configs.byDomainName(domain);
         if (!stored || !saml.credentials()) throw errors.samlConfigurationError(domain);
+        if (!(await saml.ownsRedirect(redirectUrl, stored.tenantUuid))) throw invalidRedirect();
         const peer = saml.peer(stored, domain);
         const sessionId = newSessionId();
         const relayState = relayStateOf(sessionId);
@@ -182,6 +190,12 @@ export function samlRoutes(saml: Saml): Route[] {
           throw errors.invalidData('saml', {}, 'RelayState and/or SAMLResponse');
         const session = await sessions.byRelayState(relayState);
         if (!session) throw contextNotFound();
+        // Checked again at each redirect: the row may predate the check (an import, an upgrade) or the
+        // domain may have left the tenant since. A login that cannot be returned to is not completed.
+        if (!(await saml.ownsSessionRedirect(session))) {
+          await sessions.delete(keyOf(session));
+          throw invalidRedirect();
+        }
         try {
           if (await consume(session, samlResponse)) return redirect(session.redirectUrl);
         } catch (error) {
@@ -206,6 +220,8 @@ export function samlRoutes(saml: Saml): Route[] {
         const refreshToken = token.record.refreshTokenUuid;
         const session = refreshToken ? await sessions.forLogout(refreshToken) : null;
         if (!refreshToken || !session) throw contextNotFound();
+        // The logout happens whatever the redirect: only the way back to the application is refused.
+        const owned = await saml.ownsSessionRedirect(session);
         const logout = await logoutRequest(session);
         // Every token the SAML login's refresh token minted ends with it, the one presented first.
         const minted = await refreshTokens.mintedTokens(refreshToken);
@@ -213,6 +229,7 @@ export function samlRoutes(saml: Saml): Route[] {
         await refreshTokens.delete({ uuid: refreshToken });
         if (!logout) {
           await sessions.delete(keyOf(session));
+          if (!owned) throw invalidRedirect();
           return json({ location: withQueryParameter(session.redirectUrl, 'logged_out=true') });
         }
         await sessions.loggingOut(keyOf(session), logout.relayState, logout.id);
@@ -268,6 +285,7 @@ export function samlRoutes(saml: Saml): Route[] {
         if (inResponseTo !== session.logoutRequestId)
           throw failed('InResponseTo is not the LogoutRequest sent');
         await sessions.delete(keyOf(session));
+        if (!(await saml.ownsSessionRedirect(session))) throw invalidRedirect();
         return redirect(withQueryParameter(session.redirectUrl, 'logged_out=true'));
       },
     },

@@ -1,6 +1,8 @@
+import { hostname } from 'node:os';
 import { WazoUserBackend } from '../authentication/wazo-user.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../entities/orm.js';
+import { isOwnedRedirect, type PlatformHosts, platformHosts } from '../hosts/index.js';
 import { errors } from '../http/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { TenantHierarchy } from '../tenants/hierarchy.js';
@@ -21,6 +23,8 @@ export interface SamlDependencies {
   hierarchy: TenantHierarchy;
   /** The native user backend that resolves the asserted login; one is made when not given. */
   users?: WazoUserBackend;
+  /** Where redirects may go; built from `public_hosts` and the tenants' domains when not given. */
+  hosts?: PlatformHosts;
 }
 
 /**
@@ -33,6 +37,7 @@ export class Saml {
   readonly sessions: SamlSessionStore;
   readonly peers: SamlPeers;
   readonly users: WazoUserBackend;
+  readonly hosts: PlatformHosts;
   readonly log: Logger;
   private loaded: { credentials: SpCredentials | null } | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -42,6 +47,7 @@ export class Saml {
     this.sessions = new SamlSessionStore(deps.orm);
     this.peers = new SamlPeers(() => this.credentials());
     this.users = deps.users ?? new WazoUserBackend(deps.orm);
+    this.hosts = deps.hosts ?? platformHosts(deps.orm, deps.config.public_hosts, hostname());
     this.log = deps.logger.child({ component: 'saml' });
   }
 
@@ -68,6 +74,22 @@ export class Saml {
       this.log.error({ err: error, tenant: config.tenantUuid, domain }, 'SAML configuration unusable');
       throw errors.samlConfigurationError(domain);
     }
+  }
+
+  /**
+   * Whether the browser may be sent to `redirectUrl` after a login in `tenant` (the one whose SAML
+   * configuration the login's domain selects; null: none any more): an absolute http(s) URL on a
+   * configured public host or on a domain of that tenant. Upstream redirects anywhere, which makes its
+   * SSO an open redirector.
+   */
+  async ownsRedirect(redirectUrl: string, tenant: string | null): Promise<boolean> {
+    return isOwnedRedirect(redirectUrl, await this.hosts.of(tenant));
+  }
+
+  /** `ownsRedirect` for a stored session, whose tenant is found again from its domain. */
+  async ownsSessionRedirect(session: { redirectUrl: string; domain: string }): Promise<boolean> {
+    const config = await this.configs.byDomainName(session.domain);
+    return this.ownsRedirect(session.redirectUrl, config?.tenantUuid ?? null);
   }
 
   /**

@@ -4,16 +4,17 @@ import { Email } from '../entities/index.js';
 import { errors } from '../http/errors.js';
 import { empty, type HttpRequest } from '../http/request.js';
 import type { Route } from '../http/route.js';
-import type { SelfServiceDependencies } from './index.js';
+import type { SelfServiceKit } from './index.js';
 import { linkContext } from './link-context.js';
+import { tooManyMails } from './mail-budget.js';
 import { inMailTransaction, isMailToken, mintMailToken, spendIfMailToken } from './mail-token.js';
 
 /**
  * E-mail confirmation (emails-and-password-reset.md §3): mail a link to an address of a user, and confirm
  * the address through it (`GET`, the link itself) or through the API (`PUT`).
  */
-export function confirmationRoutes(deps: SelfServiceDependencies): Route[] {
-  const { orm, outbox, tokens, hierarchy, mailer, config, logger } = deps;
+export function confirmationRoutes(kit: SelfServiceKit): Route[] {
+  const { orm, outbox, tokens, hierarchy, mailer, config, logger, hosts, mailBudget } = kit;
   const visible = userVisibility(orm, hierarchy);
 
   /**
@@ -48,20 +49,25 @@ export function confirmationRoutes(deps: SelfServiceDependencies): Route[] {
         if (!email || email.user.uuid !== userUuid) throw errors.unknown('emails', emailUuid);
         if (email.confirmed) throw errors.emailAlreadyConfirmed(emailUuid);
         const masterTenant = await hierarchy.masterUuid();
-        await inMailTransaction(outbox, 'emails', logger, async (em, emit) => {
-          const token = await mintMailToken(em, emit, {
-            acl: `auth.emails.${emailUuid}.confirm.edit`,
-            lifetimeS: config.email_confirmation_expiration,
-            masterTenant,
-          });
-          await mailer.sendConfirmation({
-            ...linkContext(request),
-            token,
-            username: email.user.username,
-            email_uuid: emailUuid,
-            email_address: email.address,
-          });
-        });
+        const link = linkContext(request, await hosts.of(email.user.tenant.uuid));
+        const spent = await mailBudget.spend({ user: userUuid, address: email.address }, () =>
+          inMailTransaction(outbox, 'emails', logger, async (em, emit) => {
+            const token = await mintMailToken(em, emit, {
+              acl: `auth.emails.${emailUuid}.confirm.edit`,
+              lifetimeS: config.email_confirmation_expiration,
+              masterTenant,
+            });
+            await mailer.sendConfirmation({
+              ...link,
+              token,
+              username: email.user.username,
+              email_uuid: emailUuid,
+              email_address: email.address,
+            });
+          }),
+        );
+        // The caller is authenticated: telling it to wait reveals nothing it does not know.
+        if (!spent.sent) throw tooManyMails('emails', spent.retryAfterS);
         return empty(204);
       },
     },

@@ -8,8 +8,9 @@ import { EMPTY_ADDRESS } from '../tenants/schemas.js';
 import { userJson } from '../users/format.js';
 import { insertUser, type NewUser, raceConflict } from '../users/repository.js';
 import { field, length, loadOrInvalidData, schema } from '../validation/index.js';
-import type { SelfServiceDependencies } from './index.js';
+import type { SelfServiceKit } from './index.js';
 import { linkContext } from './link-context.js';
+import { tooManyMails } from './mail-budget.js';
 import { inMailTransaction, mintMailToken } from './mail-token.js';
 
 /**
@@ -35,8 +36,8 @@ const registrationSchema = schema({
  * tenant named after the user, the user with an unconfirmed address, and the confirmation mail — all in
  * one transaction, so that a refused mail or a conflict leaves nothing behind (upstream keeps the tenant).
  */
-export function registrationRoute(deps: SelfServiceDependencies): Route {
-  const { outbox, hierarchy, mailer, config, logger, users } = deps;
+export function registrationRoute(kit: SelfServiceKit): Route {
+  const { outbox, hierarchy, mailer, config, logger, users, hosts, mailBudget } = kit;
   return {
     method: 'POST',
     path: '/users/register',
@@ -57,45 +58,51 @@ export function registrationRoute(deps: SelfServiceDependencies): Route {
         emailConfirmed: false,
         tenant: '',
       };
-      const uuid = await inMailTransaction(outbox, 'users', logger, async (em, emit) => {
-        input.tenant = await insertTenant(
-          em,
-          emit,
-          {
-            uuid: null,
-            slug: null,
-            name: body.username,
-            parent: masterTenant,
-            contact: null,
-            phone: null,
-            defaultAuthenticationMethod: 'native',
-            domainNames: [],
-            address: EMPTY_ADDRESS,
-          },
-          { config, log: logger },
-        );
-        const user = await insertUser(em, input);
-        // Flushed before the mail: its token needs the rows, and a conflict must not cost a mail.
-        await em.flush();
-        const email = user.emails.getItems()[0]!;
-        const token = await mintMailToken(em, emit, {
-          acl: `auth.emails.${email.uuid}.confirm.edit`,
-          lifetimeS: config.email_confirmation_expiration,
-          masterTenant,
+      // A new tenant owns no domain yet: the links point to a configured host.
+      const link = linkContext(request, await hosts.of(null));
+      const register = () =>
+        inMailTransaction(outbox, 'users', logger, async (em, emit) => {
+          input.tenant = await insertTenant(
+            em,
+            emit,
+            {
+              uuid: null,
+              slug: null,
+              name: body.username,
+              parent: masterTenant,
+              contact: null,
+              phone: null,
+              defaultAuthenticationMethod: 'native',
+              domainNames: [],
+              address: EMPTY_ADDRESS,
+            },
+            { config, log: logger },
+          );
+          const user = await insertUser(em, input);
+          // Flushed before the mail: its token needs the rows, and a conflict must not cost a mail.
+          await em.flush();
+          const email = user.emails.getItems()[0]!;
+          const token = await mintMailToken(em, emit, {
+            acl: `auth.emails.${email.uuid}.confirm.edit`,
+            lifetimeS: config.email_confirmation_expiration,
+            masterTenant,
+          });
+          await mailer.sendConfirmation({
+            ...link,
+            token,
+            username: user.username,
+            email_uuid: email.uuid,
+            email_address: email.address,
+          });
+          return user.uuid;
+        }).catch((error: unknown) => {
+          const conflict =
+            error instanceof UniqueConstraintViolationException ? raceConflict(error, input) : null;
+          throw conflict ?? error;
         });
-        await mailer.sendConfirmation({
-          ...linkContext(request),
-          token,
-          username: user.username,
-          email_uuid: email.uuid,
-          email_address: email.address,
-        });
-        return user.uuid;
-      }).catch((error: unknown) => {
-        const conflict =
-          error instanceof UniqueConstraintViolationException ? raceConflict(error, input) : null;
-        throw conflict ?? error;
-      });
+      const spent = await mailBudget.spend({ user: null, address: body.email_address }, register);
+      if (!spent.sent) throw tooManyMails('users', spent.retryAfterS);
+      const uuid = spent.value;
       const user = await users.find(uuid);
       if (!user) throw errors.unknown('users', uuid);
       return json(userJson(user));

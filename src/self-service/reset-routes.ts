@@ -8,7 +8,7 @@ import { empty, type HttpRequest } from '../http/request.js';
 import type { Route, Step } from '../http/route.js';
 import { hashPassword } from '../passwords/index.js';
 import { field, length, loadOrInvalidData, schema } from '../validation/index.js';
-import type { SelfServiceDependencies } from './index.js';
+import type { SelfServiceKit } from './index.js';
 import { linkContext } from './link-context.js';
 import { inMailTransaction, isMailToken, mintMailToken, spendIfMailToken } from './mail-token.js';
 
@@ -32,8 +32,8 @@ const resetSchema = schema({
  * Password reset (emails-and-password-reset.md §4): mail a reset link to a user named by username,
  * address or login (always 204, so that nobody learns who exists), and set the password with it.
  */
-export function resetRoutes(deps: SelfServiceDependencies): Route[] {
-  const { orm, outbox, tokens, hierarchy, mailer, config, logger, users } = deps;
+export function resetRoutes(kit: SelfServiceKit): Route[] {
+  const { orm, outbox, tokens, hierarchy, mailer, config, logger, users, hosts, mailBudget } = kit;
   const visible = userVisibility(orm, hierarchy);
 
   /** The first user the query names, across tenants, enabled or not (upstream's lookup). */
@@ -75,20 +75,25 @@ export function resetRoutes(deps: SelfServiceDependencies): Route[] {
           query.email ?? (confirmed.find((email) => email.main) ?? confirmed[0])?.address ?? null;
         if (address === null) return empty(204);
         const masterTenant = await hierarchy.masterUuid();
-        await inMailTransaction(outbox, 'reset', logger, async (em, emit) => {
-          const token = await mintMailToken(em, emit, {
-            acl: `auth.users.password.reset.${user.uuid}.create`,
-            lifetimeS: config.password_reset_expiration,
-            masterTenant,
-          });
-          await mailer.sendPasswordReset({
-            ...linkContext(request),
-            token,
-            username: user.username,
-            user_uuid: user.uuid,
-            email_address: address,
-          });
-        });
+        const link = linkContext(request, await hosts.of(user.tenant.uuid));
+        const spent = await mailBudget.spend({ user: user.uuid, address }, () =>
+          inMailTransaction(outbox, 'reset', logger, async (em, emit) => {
+            const token = await mintMailToken(em, emit, {
+              acl: `auth.users.password.reset.${user.uuid}.create`,
+              lifetimeS: config.password_reset_expiration,
+              masterTenant,
+            });
+            await mailer.sendPasswordReset({
+              ...link,
+              token,
+              username: user.username,
+              user_uuid: user.uuid,
+              email_address: address,
+            });
+          }),
+        );
+        // Over the budget: no mail, no token, and the same 204 as for an unknown user (nothing to learn).
+        if (!spent.sent) logger.info({ user: user.uuid }, 'password reset mail over mail_throttle: not sent');
         return empty(204);
       },
     },

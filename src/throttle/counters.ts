@@ -4,6 +4,9 @@
  * of one key arrive together.
  */
 
+import { leaked } from './budget.js';
+import { Lru } from './lru.js';
+
 export interface UsernamePolicy {
   /** Consecutive failures allowed before the back-off starts. */
   failures: number;
@@ -47,43 +50,6 @@ interface AddressState {
   at: number;
   pending: number;
   pendingAt: number;
-}
-
-/** Insertion-ordered map used as an LRU: touching a key moves it to the end, the front goes first. */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(
-    private readonly capacity: number,
-    private readonly idle: (value: V, now: number) => boolean,
-  ) {}
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  get(key: string): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V, now: number): void {
-    this.map.delete(key);
-    // Entries with nothing left to remember go first (they gather at the front); then, when still
-    // full, the least recently touched one.
-    for (const [oldest, state] of this.map) {
-      if (this.map.size < this.capacity && !this.idle(state, now)) break;
-      this.map.delete(oldest);
-    }
-    this.map.set(key, value);
-  }
-
-  delete(key: string): void {
-    this.map.delete(key);
-  }
 }
 
 export class ThrottleCounters {
@@ -178,7 +144,7 @@ export class ThrottleCounters {
   }
 
   private addressLevel(state: AddressState, now: number): number {
-    return Math.max(0, state.level - (now - state.at) * this.drain);
+    return leaked(state.level, now - state.at, this.drain);
   }
 
   /** Whether a bucket at `level`, with `pending` verifications in flight, has room for one more. */

@@ -24,3 +24,5 @@ export function throttleSettings(section: Config['login_throttle']): ThrottleSet
  * failures; a whole office behind one NAT is not).
  */
 export const DEFAULT_THROTTLE: ThrottleSettings = throttleSettings(configSchema.parse({}).login_throttle);
+export { type BudgetPolicy, KeyedBudget } from './budget.js';
+export { keyOf } from './keys.js';

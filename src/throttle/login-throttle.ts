@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ClusterPeer } from '../cluster/peer.js';
 import { errors } from '../http/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -10,6 +9,7 @@ import {
   ThrottleCounters,
   type UsernamePolicy,
 } from './counters.js';
+import { keyOf } from './keys.js';
 
 export interface ThrottleSettings {
   enabled: boolean;
@@ -152,12 +152,4 @@ export class LoginThrottle {
       this.logger?.warn({ err: error }, 'login throttle unavailable: outcome not counted');
     }
   }
-}
-
-/**
- * Fixed-size keys: memory per entry stays bounded whatever a client sends (multi-kilobyte logins,
- * forwarded addresses), and no login name is kept in memory.
- */
-function keyOf(prefix: string, value: string): string {
-  return prefix + createHash('sha256').update(value).digest('base64url');
 }

@@ -118,6 +118,8 @@ t.test(
     const server = await startTestApp(t, (config) => {
       config.smtp.hostname = '127.0.0.1';
       config.smtp.port = sink.port;
+      // The link keeps the Host the test calls with: the platform owns it.
+      config.public_hosts = ['127.0.0.1'];
       Object.assign(config, templates());
     });
     const admin = await adminCaller(server);

@@ -16,7 +16,10 @@ import {
   TestIdp,
 } from '../helpers/saml-idp.js';
 
-const world = await startSamlWorld(t);
+// The web application the tests return to is a host the platform owns (redirects.test.ts).
+const world = await startSamlWorld(t, (config) => {
+  config.public_hosts = [new URL(APP_URL).host];
+});
 const { server, admin, tenant, domainUuid, idp } = world;
 
 const FIELDS = { domain_uuid: domainUuid, entity_id: ENTITY_ID, acs_url: ACS_URL };

@@ -14,7 +14,10 @@ import {
   startSamlWorld,
 } from '../helpers/saml-idp.js';
 
-const world = await startSamlWorld(t);
+// The web application the tests return to is a host the platform owns (redirects.test.ts).
+const world = await startSamlWorld(t, (config) => {
+  config.public_hosts = [new URL(APP_URL).host];
+});
 const { server, idp, tenant } = world;
 
 const sessionRow = (sessionId: string) => server.orm.em.fork().findOne(SamlSession, { sessionId });

@@ -1,6 +1,6 @@
 // SAML single logout (saml.md §5) and the session purge (§6).
 import t from 'tap';
-import { loadConfig } from '../../src/config/index.js';
+import { type Config, loadConfig } from '../../src/config/index.js';
 import { SamlSession } from '../../src/entities/index.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Saml, type SamlDependencies } from '../../src/saml/index.js';
@@ -11,7 +11,11 @@ import { APP_URL, readRedirect, startSamlWorld } from '../helpers/saml-idp.js';
 import { LogSink } from '../helpers/server.js';
 import { tokenFor } from '../helpers/tokens.js';
 
-const world = await startSamlWorld(t);
+// The web application the tests return to is a host the platform owns (redirects.test.ts).
+const ownsApp = (config: Config) => {
+  config.public_hosts = [new URL(APP_URL).host];
+};
+const world = await startSamlWorld(t, ownsApp);
 const { server, idp } = world;
 
 const logout = (token: string, how: 'header' | 'query' = 'header') =>
@@ -143,7 +147,7 @@ t.test('logout errors', async (t) => {
 });
 
 t.test('an IdP without single logout: logged out here, sent back to the app', async (t) => {
-  const local = await startSamlWorld(t, () => {}, { sloUrl: null });
+  const local = await startSamlWorld(t, ownsApp, { sloUrl: null });
   const login = await local.login();
   const res = await local.server.call({
     method: 'GET',

@@ -21,6 +21,8 @@ async function mailServer(t: Teardown, configure: (config: Config) => void = () 
     config.smtp.port = sink.port;
     config.email_confirmation_expiration = LIFETIME_S;
     config.password_reset_expiration = LIFETIME_S;
+    // The hosts these tests reach the server by: links keep only an owned Host (mail-links.test.ts).
+    config.public_hosts = ['127.0.0.1', 'pbx.example.com'];
     configure(config);
   });
   return { sink, server };

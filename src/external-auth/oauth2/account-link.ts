@@ -2,9 +2,10 @@ import * as client from 'openid-client';
 import { errors, type Json } from '../../http/errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { Blob, ExternalAuthStore } from '../store.js';
-import type { PendingFlows } from './flows.js';
+import type { PendingFlow, PendingFlows } from './flows.js';
 import type { ClientCredentials, Grant, OAuth2Provider } from './provider.js';
 import type { RelayListeners } from './relay-listener.js';
+import type { SessionLiveness } from './session-liveness.js';
 
 /** An access token this close to its expiry is refreshed before it is handed out (upstream: 30 s). */
 const REFRESH_MARGIN_S = 30;
@@ -32,11 +33,17 @@ export class AccountLink {
     private readonly store: ExternalAuthStore,
     private readonly flows: PendingFlows,
     private readonly relay: RelayListeners,
+    private readonly sessionLive: SessionLiveness,
     private readonly log: Logger,
   ) {}
 
   get type(): string {
     return this.provider.type;
+  }
+
+  /** The configured scopes: an authorization asks for these or for some of them. */
+  get scopes(): readonly string[] {
+    return this.provider.settings.scope;
   }
 
   /** The tenant's client id and secret: without both, no authorization can be made. */
@@ -53,15 +60,20 @@ export class AccountLink {
     return { clientId, clientSecret };
   }
 
-  /** A new authorization for the user: the URL to open in a browser and its state. */
+  /**
+   * A new authorization for the user, started by a token of `session`: the URL to open in a browser and
+   * its state. `requestedScopes` are a subset of the configured ones (checked by the route); none asks
+   * for all of them. The user's previous authorization of this type, if pending, is abandoned.
+   */
   async start(
     user: string,
     tenant: string,
+    session: string,
     credentials: ClientCredentials,
     requestedScopes: readonly string[],
   ): Promise<{ authorization_url: string; state: string }> {
     const settings = this.provider.settings;
-    const scopes = requestedScopes.length > 0 ? requestedScopes : settings.scope;
+    const scopes = requestedScopes.length > 0 ? [...new Set(requestedScopes)] : settings.scope;
     const codeVerifier = settings.pkce ? client.randomPKCECodeVerifier() : null;
     const state = await this.flows.begin({
       authType: this.type,
@@ -69,6 +81,7 @@ export class AccountLink {
       tenantUuid: tenant,
       scope: scopes.join(' '),
       codeVerifier,
+      sessionUuid: session,
     });
     const url = this.provider.authorizationUrl(credentials, {
       state,
@@ -76,8 +89,12 @@ export class AccountLink {
       codeChallenge: codeVerifier === null ? null : await client.calculatePKCECodeChallenge(codeVerifier),
     });
     if (settings.websocket_host !== null) {
-      await this.relay.listen(`${settings.websocket_host}/ws/${state}`, this.flows.timeoutMs, (parameters) =>
-        this.complete(relayedCallback(parameters, state)).then(() => undefined),
+      // One relay connection per user and type: the one of a superseded flow closes now.
+      await this.relay.listen(
+        `${this.type} ${user}`,
+        `${settings.websocket_host}/ws/${state}`,
+        this.flows.timeoutMs,
+        (parameters) => this.complete(relayedCallback(parameters, state)).then(() => undefined),
       );
     }
     return { authorization_url: url, state };
@@ -91,6 +108,10 @@ export class AccountLink {
     const state = callback.get('state');
     const flow = state ? await this.flows.take(this.type, state) : null;
     if (!flow || !state) throw errors.oauth2UnknownState(this.type);
+    // The browser that consented is not authenticated here: the flow stands only while the session that
+    // started it does (a logout or a revocation meanwhile abandons it). Checked before the code is spent
+    // at the provider, and again before anything is stored.
+    await this.requireLiveSession(flow);
     const error = callback.get('error');
     if (error !== null) throw errors.oauth2Denied(this.type, error, callback.get('error_description'));
     const credentials = await this.credentials(flow.tenantUuid);
@@ -98,6 +119,7 @@ export class AccountLink {
       state,
       codeVerifier: flow.codeVerifier,
     });
+    await this.requireLiveSession(flow);
     const change = await this.store.put(
       flow.userUuid,
       this.type,
@@ -105,6 +127,15 @@ export class AccountLink {
     );
     this.log.info({ component: 'oauth2', type: this.type, user: flow.userUuid, change }, 'account connected');
     return { user: flow.userUuid };
+  }
+
+  private async requireLiveSession(flow: PendingFlow): Promise<void> {
+    if (await this.sessionLive(flow.sessionUuid)) return;
+    this.log.info(
+      { component: 'oauth2', type: this.type, user: flow.userUuid },
+      'authorization abandoned: the session that started it has ended',
+    );
+    throw errors.oauth2UnknownState(this.type);
   }
 
   /** The user's access token, refreshed first when it expires within 30 s. */

@@ -10,23 +10,27 @@ const OPEN_WAIT_MS = 2000;
  * Each connection lives until its frame arrives or its flow times out.
  */
 export class RelayListeners {
-  private readonly open = new Set<WebSocket>();
+  /** The connection of each `key` (a user and a type): one waits per key. */
+  private readonly open = new Map<string, WebSocket>();
 
   constructor(private readonly log: Logger) {}
 
   /**
    * Connects for one flow and resolves once connected (or failed, or after 2 s): a browser quick to
-   * consent must not reach the relay before anyone waits there.
+   * consent must not reach the relay before anyone waits there. A connection already waiting under `key`
+   * (a superseded flow's) is closed.
    */
   listen(
+    key: string,
     url: string,
     timeoutMs: number,
     delivered: (parameters: URLSearchParams) => Promise<void>,
   ): Promise<void> {
+    this.open.get(key)?.terminate();
     return new Promise((ready) => {
       const done = () => ready();
       const socket = new WebSocket(url, { handshakeTimeout: OPEN_WAIT_MS });
-      this.open.add(socket);
+      this.open.set(key, socket);
       const expiry = setTimeout(() => socket.terminate(), timeoutMs);
       const waited = setTimeout(done, OPEN_WAIT_MS);
       socket.on('open', () => {
@@ -56,14 +60,14 @@ export class RelayListeners {
       socket.on('close', () => {
         clearTimeout(expiry);
         clearTimeout(waited);
-        this.open.delete(socket);
+        if (this.open.get(key) === socket) this.open.delete(key);
         done();
       });
     });
   }
 
   stop(): void {
-    for (const socket of this.open) socket.terminate();
+    for (const socket of this.open.values()) socket.terminate();
     this.open.clear();
   }
 }

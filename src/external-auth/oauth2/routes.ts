@@ -1,24 +1,26 @@
 import type { Json } from '../../http/errors.js';
 import { empty, json } from '../../http/request.js';
 import type { Route } from '../../http/route.js';
-import { field, length, loadOrInvalidData, schema } from '../../validation/index.js';
+import { field, length, loadOrInvalidData, oneOf, schema } from '../../validation/index.js';
 import type { ExternalAuthRouteDependencies } from '../routes.js';
 import { typeRouteKit } from '../user-data.js';
 import type { AccountLink } from './account-link.js';
 import { connectedPage } from './page.js';
 
-/** `POST /users/{uuid}/external/<type>`: scopes replacing the configured ones; `{}` is fine. */
-const startSchema = schema({
-  scope: field.list(
-    field
-      .string()
-      .validate(length({ min: 1, max: 512 }))
-      .required(),
-  ),
-});
-
-const parseStart = (body: Json | undefined): string[] =>
-  (loadOrInvalidData('users', startSchema, body).scope ?? []) as string[];
+/**
+ * `POST /users/{uuid}/external/<type>`: scopes narrowing the configured ones; `{}` asks for all of them.
+ * Upstream takes any scope, so that a token holding only `…external.<type>.create` could have the
+ * tenant's application ask the user for more than the operator configured (mail, drive…).
+ */
+const startSchema = (configured: readonly string[]) =>
+  schema({
+    scope: field.list(
+      field
+        .string()
+        .validate(length({ min: 1, max: 512 }), oneOf(configured))
+        .required(),
+    ),
+  });
 
 /**
  * The routes of one OAuth2 type (external-auth.md §4): start an authorization, read the access token,
@@ -27,6 +29,9 @@ const parseStart = (body: Json | undefined): string[] =>
  */
 export function accountLinkRoutes(link: AccountLink, deps: ExternalAuthRouteDependencies): Route[] {
   const kit = typeRouteKit(link.type, deps);
+  const bodySchema = startSchema(link.scopes);
+  const parseStart = (body: Json | undefined): string[] =>
+    (loadOrInvalidData('users', bodySchema, body).scope ?? []) as string[];
   return [
     {
       method: 'POST',
@@ -39,7 +44,8 @@ export function accountLinkRoutes(link: AccountLink, deps: ExternalAuthRouteDepe
         const tenant = request.locals.tenantUuid!;
         const credentials = await link.credentials(tenant);
         const user = await kit.visibleUser(request);
-        return json(await link.start(user, tenant, credentials, scopes), 201);
+        const session = request.locals.token!.record.sessionUuid;
+        return json(await link.start(user, tenant, session, credentials, scopes), 201);
       },
     },
     {

@@ -7,6 +7,7 @@ import { Migration20261130120000_saml_session } from './Migration20261130120000_
 import { Migration20261207180000_upstream_defaults } from './Migration20261207180000_upstream_defaults.js';
 import { Migration20261207190000_policy_acl_order } from './Migration20261207190000_policy_acl_order.js';
 import { Migration20261207200000_token_columns } from './Migration20261207200000_token_columns.js';
+import { Migration20261207230000_oauth2_flow_session } from './Migration20261207230000_oauth2_flow_session.js';
 
 /**
  * PostgreSQL migrations, oldest first. The names are what `wazo_auth_migrations` records: never rename one.
@@ -20,4 +21,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261207180000_upstream_defaults', class: Migration20261207180000_upstream_defaults },
   { name: 'Migration20261207190000_policy_acl_order', class: Migration20261207190000_policy_acl_order },
   { name: 'Migration20261207200000_token_columns', class: Migration20261207200000_token_columns },
+  { name: 'Migration20261207230000_oauth2_flow_session', class: Migration20261207230000_oauth2_flow_session },
 ];
