@@ -33,6 +33,7 @@ import { provision } from './provisioning/index.js';
 import { PushService } from './push/service.js';
 import { Saml, SamlLoginMethod, samlConfigRoutes, samlRoutes } from './saml/index.js';
 import { selfServiceRoutes } from './self-service/index.js';
+import { MailBudget } from './self-service/mail-budget.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { statusRoutes } from './status/routes.js';
 import { TenantHierarchy } from './tenants/hierarchy.js';
@@ -293,6 +294,7 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
           mailer,
           config,
           logger,
+          mailBudget: new MailBudget(config.mail_throttle, peer),
         }),
         ...samlRoutes(saml),
         ...samlConfigRoutes(saml),

@@ -28,7 +28,7 @@ t.test('the number of keys kept is bounded', async (t) => {
 
 t.test('MailBudget: the user and the address, all or nothing', async (t) => {
   let now = 0;
-  const budget = new MailBudget(settings, () => now);
+  const budget = new MailBudget(settings, undefined, () => now);
   const sent: string[] = [];
   const send = (what: string) => async () => {
     sent.push(what);
