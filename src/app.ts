@@ -178,7 +178,8 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
     // The login service prepares issues inside user actors, which the token service owns: bound once built.
     let login: LoginService | undefined;
     const cache = new TokenCache(tokenRepository);
-    // Other server instances on the same PostgreSQL database hear of this one's revocations, and the reverse.
+    // Every process on the same PostgreSQL database (other instances, other workers) hears of the
+    // revocations committed by any of them; SQLite serves one process, whose cache the revoker clears.
     if (dialectOf(config.db_uri) === 'postgresql') {
       notices = new RevocationNotices(
         config.db_uri,
@@ -186,7 +187,7 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
           revoked: (revoked) => {
             for (const token of revoked) cache.evict(token);
           },
-          missedSome: () => cache.forget(() => true),
+          resumed: () => cache.revalidate((held) => tokenRepository.stillLive(held)),
         },
         logger,
       );
@@ -197,7 +198,6 @@ export async function startApp(config: Config, logger: Logger, role: ClusterRole
       repository: tokenRepository,
       cache,
       peer,
-      ...(notices ? { announceRevoked: (revoked: readonly string[]) => notices!.announce(revoked) } : {}),
       prepareIssue: (record, plan) => login!.prepare(record, plan as unknown as IssuePlan) as Promise<never>,
     });
     push = new PushService({

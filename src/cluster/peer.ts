@@ -1,3 +1,4 @@
+import { DatabaseUnreachable, isDatabaseUnreachable } from '../db/unreachable.js';
 import { HttpError } from '../http/errors.js';
 
 /*
@@ -6,10 +7,13 @@ import { HttpError } from '../http/errors.js';
  * a command (the owner of a shard) and gets its reply back.
  */
 
-/** An error as it crosses processes: API errors keep their status, headers and body. */
+/**
+ * An error as it crosses processes: API errors keep their status, headers and body; an unreachable
+ * database stays one (the caller answers 503, not 500).
+ */
 export type WireError =
   | { http: true; status: number; headers: Record<string, string>; contentType: string; body: string }
-  | { http: false; message: string };
+  | { http: false; message: string; unreachable?: true };
 
 export type WireMessage =
   | { kind: 'call'; id: number; from: number; to: number; command: string; payload: unknown }
@@ -37,11 +41,16 @@ export function toWire(error: unknown): WireError {
       contentType: error.contentType,
       body: error.body(),
     };
-  return { http: false, message: error instanceof Error ? error.message : String(error) };
+  const message = error instanceof Error ? error.message : String(error);
+  return isDatabaseUnreachable(error)
+    ? { http: false, message, unreachable: true }
+    : { http: false, message };
 }
 
 export function fromWire(error: WireError): Error {
-  return error.http ? new RelayedHttpError(error) : new Error(`on another worker: ${error.message}`);
+  if (error.http) return new RelayedHttpError(error);
+  const message = `on another worker: ${error.message}`;
+  return error.unreachable ? new DatabaseUnreachable(message) : new Error(message);
 }
 
 /** FNV-1a: a stable 32-bit hash of a key, the same in every process and on every start. */

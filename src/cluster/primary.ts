@@ -20,8 +20,7 @@ export type WorkerNotice =
  */
 export type PrimaryOrder = { kind: 'shutdown' } | { kind: 'close' };
 
-/** Commands of TokenService the primary knows of: after a worker died, and cache evictions. */
-const FORGET_SHARD = 'tokens.forget-shard';
+/** The command of TokenService the primary knows of: cache evictions. */
 const EVICT = 'tokens.evict';
 /** Delay before replacing a worker that died, so that a crash loop does not spin. */
 const RESPAWN_DELAY_MS = 500;
@@ -38,7 +37,8 @@ interface Slot {
  * The primary of `workers` > 1: readies the database once, starts one worker process per index, all
  * listening on the same port (uWS binds with SO_REUSEPORT; the kernel spreads connections), forwards the
  * calls workers make to each other (a key's actors live on the worker owning its shard), and replaces a
- * worker that dies: the others drop what they cached of its shard, which reloads from the database.
+ * worker that dies. The others keep their caches: a revocation the dead worker committed without telling
+ * them reaches them from its transaction (src/db/revocation-trigger.ts).
  */
 export async function startPrimary(config: Config, logger: Logger): Promise<App> {
   if (dialectOf(config.db_uri) !== 'postgresql')
@@ -78,7 +78,7 @@ export async function startPrimary(config: Config, logger: Logger): Promise<App>
     const slot = slots[index];
     if (!slot) return;
     if (slot.worker && slot.ready) slot.worker.send(message);
-    else if (message.kind === 'call' && message.command === EVICT && message.from >= 0)
+    else if (message.kind === 'call' && message.command === EVICT)
       // A worker being replaced has no cache to clear (its successor starts empty): the revocation need
       // not wait for it.
       deliver(message.from, { kind: 'reply', id: message.id, to: message.from, ok: true, value: null });
@@ -116,8 +116,7 @@ export async function startPrimary(config: Config, logger: Logger): Promise<App>
         if (slots.every((s) => s.ready)) allReady();
         return;
       }
-      // A reply to the primary's own notices (forget-shard) needs no delivery.
-      if (message.to >= 0) deliver(message.to, message);
+      deliver(message.to, message);
     });
     worker.on('exit', (code, signal) => {
       slot.worker = null;
@@ -128,10 +127,6 @@ export async function startPrimary(config: Config, logger: Logger): Promise<App>
         return;
       }
       log.error({ worker: index, code, signal }, 'worker died; replacing it');
-      slots.forEach((other, i) => {
-        if (i !== index && other.worker)
-          deliver(i, { kind: 'call', id: 0, from: -1, to: i, command: FORGET_SHARD, payload: index });
-      });
       setTimeout(() => fork(index), RESPAWN_DELAY_MS).unref();
     });
   };

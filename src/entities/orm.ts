@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/postgresql';
+import { installRevocationTrigger } from '../db/revocation-trigger.js';
 import { entities } from './index.js';
 import { postgresqlMigrations } from './migrations/postgresql/index.js';
 import { sqliteMigrations } from './migrations/sqlite/index.js';
@@ -140,6 +141,10 @@ export async function applyMigrations(orm: Database, dialect: Dialect): Promise<
   const connection = orm.em.getConnection();
   return connection.transactional(async (trx) => {
     await connection.execute('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK_KEY], 'all', trx);
-    return (await migrator.up({ transaction: trx })).map((m) => m.name);
+    const applied = (await migrator.up({ transaction: trx })).map((m) => m.name);
+    // Not a versioned migration: it is checked on every start, so that a schema restored or migrated by
+    // another tool still announces its revocations to every instance.
+    await installRevocationTrigger((sql, params = []) => connection.execute(sql, params, 'all', trx));
+    return applied;
   });
 }

@@ -120,6 +120,13 @@ export const errors = {
     new FrameworkError(405, 'The method is not allowed for the requested URL.', { Allow: allow }),
   payloadTooLarge: () => new FrameworkError(413, 'The data value transmitted exceeds the capacity limit.'),
   internal: () => new FrameworkError(500, 'Internal Server Error'),
+  /**
+   * The database cannot be reached (down, restarting, out of connections): nothing that needs it can be
+   * answered, but the client may try again, unlike a 500. Upstream has no such answer (its 500 says
+   * nothing); the legacy envelope is the one its token API speaks.
+   */
+  databaseUnavailable: () =>
+    new LegacyError(503, 'Database unavailable: try again later', { 'Retry-After': '5' }),
   topTenantNotInitialized: () => new ApiError(503, 'top-tenant-not-initialized', '', {}),
 
   unauthorized: (details: Record<string, Json>) => new ApiError(401, 'unauthorized', 'Unauthorized', details),

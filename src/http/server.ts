@@ -1,6 +1,7 @@
 import uWS from 'uWebSockets.js';
 import { accessSync, constants } from 'node:fs';
 import type { Config } from '../config/index.js';
+import { isDatabaseUnreachable } from '../db/unreachable.js';
 import { batchedLogger } from '../log/batched-lines.js';
 import type { Logger } from '../log/logger.js';
 import type { HttpMetrics, TokenCheckOutcome } from '../metrics/registry.js';
@@ -270,6 +271,17 @@ export class HttpServer {
     } catch (error) {
       if (error instanceof HttpError) {
         exchange.fail(error, bodyless);
+      } else if (isDatabaseUnreachable(error)) {
+        // Not a bug of this server: the client is told to come back, the log says why in one line.
+        this.log.warn(
+          {
+            err: (error as Error).message,
+            requestId,
+            route: match.kind === 'route' ? match.route.path : null,
+          },
+          'database unreachable',
+        );
+        exchange.fail(errors.databaseUnavailable(), bodyless);
       } else {
         this.log.error(
           { err: error, requestId, route: match.kind === 'route' ? match.route.path : null },

@@ -16,6 +16,11 @@ export class TokenCache {
    * discarded rather than bringing the revoked token back.
    */
   private readonly revoked = new Map<string, number>();
+  /**
+   * How many re-validations have begun. A load that began before one and ends after it read the database
+   * at a moment the re-validation does not cover: its token is answered but not kept.
+   */
+  private revalidations = 0;
   private readonly sweeper: NodeJS.Timeout;
   private readonly revocationListeners: ((token: string) => void)[] = [];
   private readonly strings = new StringPool();
@@ -31,32 +36,40 @@ export class TokenCache {
     this.sweeper.unref();
   }
 
-  /** The token if it is in memory and not expired; never touches the database. */
+  /**
+   * The token if it is in memory and not expired; never touches the database. An expired one stays, for
+   * `get` to answer without the database (the sweeper drops it).
+   */
   peek(token: string): LiveToken | undefined {
+    return this.held(token) ?? undefined;
+  }
+
+  /** The token if it is in memory; null if it is, but expired; undefined if it is not. */
+  private held(token: string): LiveToken | null | undefined {
     const live = this.live.get(token);
     if (!live) return undefined;
     const now = Date.now();
-    if (live.isExpired(now / 1000)) {
-      this.live.delete(token);
-      return undefined;
-    }
+    if (live.isExpired(now / 1000)) return null;
     live.lastUsed = this.clock(now);
     return live;
   }
 
   /** The live token, from memory or else from the database; null when unknown or expired. */
   async get(token: string): Promise<LiveToken | null> {
-    const cached = this.peek(token);
-    if (cached) return cached;
+    // A token held but expired is known to be invalid without asking the database (maybe unreachable).
+    const held = this.held(token);
+    if (held === null) this.live.delete(token);
+    if (held !== undefined) return held;
     let pending = this.loading.get(token);
     if (!pending) {
       const started = Date.now();
+      const generation = this.revalidations;
       pending = this.repository.find(token).then((record) => {
         this.loading.delete(token);
         if (!record) return null;
         const revokedAt = this.revoked.get(token);
         if (revokedAt !== undefined && revokedAt >= started) return null;
-        return this.put(record);
+        return generation === this.revalidations ? this.put(record) : this.build(record);
       });
       pending.catch(() => this.loading.delete(token));
       this.loading.set(token, pending);
@@ -66,10 +79,15 @@ export class TokenCache {
   }
 
   put(record: TokenRecord): LiveToken {
+    const token = this.build(record);
+    this.live.set(record.token, token);
+    return token;
+  }
+
+  private build(record: TokenRecord): LiveToken {
     const acl = compileAcl(record.acl);
     const token = new LiveToken(compactRecord(record, acl, this.strings), acl, this.readBacks);
     token.lastUsed = this.clock(Date.now());
-    this.live.set(record.token, token);
     return token;
   }
 
@@ -90,11 +108,25 @@ export class TokenCache {
   }
 
   /**
-   * Drops the entries `which` selects, without marking them revoked: they load again from the database,
-   * which has the truth (a worker died before telling this one about its revocations).
+   * Checks every token held against the database after revocation notices may have been missed (the
+   * connection that receives them was lost): `stillLive` answers, in one query, which of them still
+   * exist unexpired; the others are evicted. Tokens loaded while it runs are not in the question, and are
+   * not kept (see `revalidations`). A rejection of `stillLive` leaves the cache as it was.
    */
-  forget(which: (token: string) => boolean): void {
-    for (const token of this.live.keys()) if (which(token)) this.live.delete(token);
+  async revalidate(
+    stillLive: (tokens: string[]) => Promise<ReadonlySet<string>>,
+  ): Promise<{ checked: number; evicted: number }> {
+    this.revalidations++;
+    const held = [...this.live.keys()];
+    if (held.length === 0) return { checked: 0, evicted: 0 };
+    const live = await stillLive(held);
+    let evicted = 0;
+    for (const token of held) {
+      if (live.has(token)) continue;
+      this.evict(token);
+      evicted++;
+    }
+    return { checked: held.length, evicted };
   }
 
   get size(): number {

@@ -24,7 +24,6 @@ const COMMANDS = {
   revoke: 'tokens.revoke',
   revokeAll: 'tokens.revoke-all',
   evict: 'tokens.evict',
-  forgetShard: 'tokens.forget-shard',
 } as const;
 
 export interface TokenServiceOptions {
@@ -34,8 +33,6 @@ export interface TokenServiceOptions {
   /** The workers of this machine; user and token actors live on the owner of their shard. */
   peer: ClusterPeer;
   prepareIssue: PrepareIssue;
-  /** Tells the other server instances on the database (src/cluster/revocation-notices.ts). */
-  announceRevoked?: (tokens: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -75,8 +72,6 @@ export class TokenService {
     peer.handle(COMMANDS.evict, (tokens) => {
       for (const token of tokens as string[]) this.cache.evict(token);
     });
-    // A worker died: what this one cached of its shard may miss revocations it had not broadcast yet.
-    peer.handle(COMMANDS.forgetShard, (shard) => this.cache.forget((token) => peer.owner(token) === shard));
   }
 
   /** Runs `local` on the worker owning `key`, forwarding `command` there when it is another one. */
@@ -120,13 +115,15 @@ export class TokenService {
   }
 
   /**
-   * Tokens the database lost by other means (a tenant's cascade, the cleanup job): gone from every
-   * worker's cache when this resolves.
+   * Tokens the database lost (revoked, a tenant's cascade, the cleanup job), once committed: gone from
+   * every worker of this machine when this resolves, so that the request deleting them answers only then.
+   * Other machines (and, with PostgreSQL, this one's workers as well) hear of it from the deleting
+   * transaction itself (src/db/revocation-trigger.ts), even if this process dies before getting here.
    */
   async evicted(tokens: readonly string[]): Promise<void> {
     if (tokens.length === 0) return;
     for (const token of tokens) this.cache.evict(token);
-    await Promise.all([this.peer.broadcast(COMMANDS.evict, tokens), this.options.announceRevoked?.(tokens)]);
+    await this.peer.broadcast(COMMANDS.evict, tokens);
   }
 
   /** A live, unexpired token, from memory when possible. */
