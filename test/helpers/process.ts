@@ -47,11 +47,15 @@ export interface ServerProcess {
 }
 
 /** Starts `src/main.ts` as `npm start` would, on an ephemeral port, and waits until it listens. */
-export async function startServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const child = start('src/main.ts', [], { WAZO_AUTH_PORT: '0', ...env });
   let output = '';
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left behind: a primary that outlives its test keeps restarting workers on a dropped database.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${output}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const found = /listening on (https?:\/\/\S+?)\/0\.1/.exec(output);
