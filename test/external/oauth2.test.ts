@@ -252,7 +252,10 @@ t.test('OAuth2 account linking', async (t) => {
       t.same(relay.waiting(), [], 'relay connection closed');
 
       const refreshesBefore = provider.tokenRequests.filter((r) => r.grant_type === 'refresh_token').length;
+      // The refresh is held at the provider so that the three reads meet it in flight, however slow the machine.
+      provider.slowTokens(500);
       const concurrent = await Promise.all([1, 2, 3].map(() => read(alice, 'microsoft')));
+      provider.slowTokens(0);
       t.same(
         concurrent.map((r) => r.status),
         [200, 200, 200],

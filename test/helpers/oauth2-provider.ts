@@ -57,6 +57,11 @@ export interface OAuth2Provider {
   provider: Provider;
   /** The next authorization is refused: the browser lands on the redirect URI with `error=access_denied`. */
   denyNext(): void;
+  /**
+   * Token endpoint answers wait `ms` before being processed (0: none), so that requests a test sends
+   * together overlap at the provider even on a loaded machine.
+   */
+  slowTokens(ms: number): void;
   /** Invalidates every refresh token issued so far: refreshing with them now fails with `invalid_grant`. */
   revokeRefreshTokens(): Promise<void>;
   /** Closes the listening socket and every open connection: new requests are refused ("provider down"). */
@@ -273,7 +278,10 @@ export async function startOAuth2Provider(
     await next();
   });
 
+  let tokenDelayMs = 0;
   provider.use(async (ctx, next) => {
+    if (tokenDelayMs > 0 && ctx.method === 'POST' && ctx.path === '/token')
+      await new Promise((resolve) => setTimeout(resolve, tokenDelayMs));
     await next();
     if (ctx.method !== 'POST' || ctx.path !== '/token') return;
     const oidc = (ctx as unknown as KoaContextWithOIDC).oidc as KoaContextWithOIDC['oidc'] | undefined;
@@ -361,6 +369,9 @@ export async function startOAuth2Provider(
     provider,
     denyNext: () => {
       denyNext = true;
+    },
+    slowTokens: (ms) => {
+      tokenDelayMs = ms;
     },
     revokeRefreshTokens: async () => store.destroyModel('RefreshToken'),
     stop,
