@@ -116,13 +116,20 @@ export class PolicyRepository {
     return { items: await page(em, qb, params), total };
   }
 
-  /** `GET /users/{u}/policies`: the policies linked to the user directly, whatever their tenant. */
+  /**
+   * `GET /users/{u}/policies`: the policies linked to the user directly, those visible in `scope` (all
+   * when null).
+   */
   async listForUser(
     userUuid: string,
     params: ListParams,
+    scope: PolicyScope | null,
   ): Promise<{ items: Policy[]; total: number; filtered: number }> {
     const em = this.orm.em.fork();
-    const linked = () => em.createQueryBuilder(Policy, 'p').where(LINKED_TO_USER, [userUuid]);
+    const linked = () => {
+      const qb = em.createQueryBuilder(Policy, 'p').where(LINKED_TO_USER, [userUuid]);
+      return scope ? qb.andWhere(visibleIn(scope)) : qb;
+    };
     const total = await linked().getCount();
     const qb = linked();
     whereFiltersAndSearch(qb, params);

@@ -62,6 +62,12 @@ function whereFiltersAndSearch(qb: QueryBuilder<Tenant>, params: ListParams): vo
 export interface TenantFields {
   name: string | null;
   contact: string | null;
+  /**
+   * The tenants the contact must belong to: the visible tenants of the scoping tenant (security #18 item
+   * 11, the authorization matrix: upstream takes a user of any tenant, so a sub-tenant administrator could
+   * make another tenant's user its contact and learn which user UUIDs exist anywhere). Absent: any tenant.
+   */
+  contactTenants?: readonly string[];
   phone: string | null;
   defaultAuthenticationMethod: string;
   /** Without repetitions. */
@@ -111,8 +117,14 @@ async function freeSlug(em: SqlEntityManager, name: string | null): Promise<stri
   }
 }
 
-async function assertContactExists(em: SqlEntityManager, contact: string | null): Promise<void> {
-  if (contact !== null && (await em.count(User, { uuid: contact })) === 0) {
+/** The contact is a user (of `tenants`, when given): else `404 unknown-user`, as for an unknown one. */
+async function assertContactExists(
+  em: SqlEntityManager,
+  contact: string | null,
+  tenants: readonly string[] | undefined,
+): Promise<void> {
+  const where = tenants === undefined ? { uuid: contact } : { uuid: contact, tenant: { $in: [...tenants] } };
+  if (contact !== null && (await em.count(User, where)) === 0) {
     throw errors.unknown('users', contact);
   }
 }
@@ -218,7 +230,7 @@ export class TenantRepository {
         const tenant = await em.findOne(Tenant, { uuid });
         if (!tenant) return false;
         await replaceAddress(em, uuid, fields.address);
-        await assertContactExists(em, fields.contact);
+        await assertContactExists(em, fields.contact, fields.contactTenants);
         await assertDomainsFree(em, fields.domainNames, uuid);
         const kept = new Set<string>();
         for (const domain of await em.find(TenantDomain, { tenant: uuid })) {
@@ -354,7 +366,7 @@ export async function insertTenant(
   if (input.slug !== null && (await em.count(Tenant, { slug: input.slug })) > 0)
     throw errors.tenantSlugConflict(input.slug);
   await assertDomainsFree(em, input.domainNames, null);
-  await assertContactExists(em, input.contact);
+  await assertContactExists(em, input.contact, input.contactTenants);
   const tenant = em.create(Tenant, {
     ...(input.uuid !== null ? { uuid: input.uuid } : {}),
     name: input.name,

@@ -32,9 +32,11 @@ export interface TenantRouteDependencies {
   logger: Logger;
 }
 
-const fieldsOf = (body: TenantPut): TenantFields => ({
+/** The body's fields; the contact must be a user of `contactTenants` (the scoping tenant's visible ones). */
+const fieldsOf = (body: TenantPut, contactTenants: readonly string[]): TenantFields => ({
   name: body.name,
   contact: body.contact,
+  contactTenants,
   phone: body.phone,
   defaultAuthenticationMethod: body.default_authentication_method,
   domainNames: body.domain_names,
@@ -94,9 +96,11 @@ export function tenantRoutes({
       async handle(request) {
         const body = parseTenantPost(request.body);
         checkAuthenticationMethod(body.default_authentication_method);
+        // The contact: a user the scoping tenant sees, not any tenant's (tenant isolation, #18 item 11).
+        const visible = await hierarchy.visibleTenants(request.locals.tenantUuid!);
         const created = await tenants.create(
           {
-            ...fieldsOf(body),
+            ...fieldsOf(body, visible),
             uuid: body.uuid,
             slug: body.slug,
             // The body's `parent_uuid` is ignored: the parent is the scoping tenant.
@@ -127,7 +131,9 @@ export function tenantRoutes({
         const body = parseTenantPut(request.body);
         checkAuthenticationMethod(body.default_authentication_method);
         await assertVisible(request, uuid);
-        return tenantAnswer(uuid, await tenants.update(uuid, fieldsOf(body)));
+        // The contact: a user the scoping tenant sees, not any tenant's (tenant isolation, #18 item 11).
+        const visible = await hierarchy.visibleTenants(request.locals.tenantUuid!);
+        return tenantAnswer(uuid, await tenants.update(uuid, fieldsOf(body, visible)));
       },
     },
     {

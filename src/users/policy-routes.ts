@@ -3,13 +3,14 @@ import { scopedSteps } from '../authz/scoped.js';
 import type { UserVisibility } from '../authz/user-visibility.js';
 import { errors } from '../http/errors.js';
 import { listQuery } from '../http/list-query.js';
-import { empty, json } from '../http/request.js';
+import { empty, type HttpRequest, json } from '../http/request.js';
 import type { Route, Step } from '../http/route.js';
 import { assertMayRemove } from '../policies/escalation.js';
 import { aclOf, policyJson } from '../policies/format.js';
 import { addPolicyLink } from '../policies/link.js';
 import { findPolicy, type PolicyLookup } from '../policies/lookup.js';
 import { policyParamSteps } from '../policies/reference.js';
+import { policyScope } from '../policies/scope.js';
 import type { TokenService } from '../tokens/service.js';
 import type { UserRepository } from './repository.js';
 import { USER_POLICY_LIST } from './schemas.js';
@@ -20,6 +21,8 @@ export interface UserPolicyRouteDependencies extends PolicyLookup {
   /** The `resolveScopingTenant` step of the user routes. */
   scopingTenant: Step;
   visible: UserVisibility;
+  /** The caller's own tenant, whatever `Wazo-Tenant` says (these routes ignore it, as upstream). */
+  ownTenant: (request: HttpRequest) => Promise<string>;
 }
 
 const LINK = '/users/{user_uuid:uuid}/policies/{policy}';
@@ -40,6 +43,7 @@ export function userPolicyRoutes({
   hierarchy,
   scopingTenant,
   visible,
+  ownTenant,
 }: UserPolicyRouteDependencies): Route[] {
   const lookup = { policies, hierarchy };
   const scoped = scopedSteps(tokens, scopingTenant);
@@ -54,7 +58,12 @@ export function userPolicyRoutes({
         const params = listQuery(request.query, USER_POLICY_LIST);
         const uuid = request.params.user_uuid!;
         if (!(await visible(request, uuid))) return json({ items: [], total: 0, filtered: 0 });
-        const { items, total, filtered } = await policies.listForUser(uuid, params);
+        // Only the links to policies the caller can see: a user of its subtree may also hold a policy of
+        // a tenant above it (linked by a master admin), which the caller may not read (upstream lists all).
+        // A user reading its own list sees all of it, as upstream: its token carries those ACLs anyway.
+        const self = request.locals.token!.userUuid === uuid;
+        const scope = self ? null : await policyScope(hierarchy, await ownTenant(request), true);
+        const { items, total, filtered } = await policies.listForUser(uuid, params, scope);
         return json({ items: items.map((policy) => policyJson(policy)), total, filtered });
       },
     },

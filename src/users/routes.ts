@@ -1,6 +1,6 @@
 import { WazoUserBackend } from '../authentication/wazo-user.js';
 import { scopedSteps } from '../authz/scoped.js';
-import { resolveScopingTenant } from '../authz/scoping-tenant.js';
+import { callerTenant, resolveScopingTenant } from '../authz/scoping-tenant.js';
 import { userVisibility } from '../authz/user-visibility.js';
 import type { Database } from '../entities/orm.js';
 import { errors } from '../http/errors.js';
@@ -149,6 +149,7 @@ export function userRoutes({
       policies: new PolicyRepository(orm),
       scopingTenant,
       visible,
+      ownTenant: (request) => callerTenant(orm, hierarchy, request.locals.token!),
     }),
   ];
 }
