@@ -250,12 +250,7 @@ class PartRunner {
   private refusedByAcl(entry: Entry, made: Built, caller: MatrixCaller | null): boolean {
     const plain = verdict({
       entry,
-      caller: caller && {
-        acl: caller.acl,
-        authId: caller.uuid,
-        session: caller.session,
-        tenant: caller.tenant,
-      },
+      caller: asSeenByOracle(caller),
       params: made.params,
       header: null,
       objects: made.objects,
@@ -268,12 +263,7 @@ class PartRunner {
     const { caller, header } = info;
     const expected = verdict({
       entry,
-      caller: caller && {
-        acl: caller.acl,
-        authId: caller.uuid,
-        session: caller.session,
-        tenant: caller.tenant,
-      },
+      caller: asSeenByOracle(caller),
       params: made.params,
       header,
       objects: made.objects,
@@ -434,4 +424,9 @@ class PartRunner {
     if (changed.length > 0) problems.push(`the unknown object's request changed ${changed.join(', ')}`);
     return problems;
   }
+}
+
+/** A caller as the oracle knows it: its ACL and what the ACL's reserved words and the tenant rules read. */
+function asSeenByOracle(caller: MatrixCaller | null) {
+  return caller && { acl: caller.acl, authId: caller.uuid, session: caller.session, tenant: caller.tenant };
 }

@@ -30,6 +30,7 @@
 // the entry's `todo` (tap todo), each with who fixes it.
 
 import type { ClientResponse } from '../helpers/http.js';
+import { multipart } from '../helpers/saml-idp.js';
 import { type HeaderValue, inSubtree, type TenantName } from './oracle.js';
 import {
   CLIENT_ID,
@@ -251,28 +252,8 @@ const samlForm = (at: At, only?: string[]) => {
   const { fields, files } = at.w.samlForm(at.t);
   const kept = only ? Object.fromEntries(only.map((name) => [name, fields[name]!])) : fields;
   return () =>
-    multipartOf({ ...kept, entity_id: `https://${uniq('sp')}.example.com/saml/sp` }, only ? {} : files);
+    multipart({ ...kept, entity_id: `https://${uniq('sp')}.example.com/saml/sp` }, only ? {} : files);
 };
-
-function multipartOf(
-  fields: Record<string, string>,
-  files: Record<string, { filename: string; content: string }>,
-): { body: Buffer; contentType: string } {
-  const boundary = `----matrix${uniq('b')}`;
-  const parts = Object.entries(fields).map(
-    ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
-  );
-  for (const [name, file] of Object.entries(files)) {
-    parts.push(
-      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${file.filename}"\r\n` +
-        `Content-Type: application/xml\r\n\r\n${file.content}\r\n`,
-    );
-  }
-  return {
-    body: Buffer.from(`${parts.join('')}--${boundary}--\r\n`),
-    contentType: `multipart/form-data; boundary=${boundary}`,
-  };
-}
 
 const RECURSE = { query: { recurse: 'true' } };
 const TREE: readonly TenantName[] = ['master', 'child', 'grandchild', 'sibling'];

@@ -13,7 +13,7 @@ import { createBrowser } from '../helpers/oauth2-browser.js';
 import { type OAuth2Provider, startOAuth2Provider } from '../helpers/oauth2-provider.js';
 import { startOAuth2Relay } from '../helpers/oauth2-relay.js';
 import { tokenFor } from '../helpers/tokens.js';
-import { storedBlobs } from './support.js';
+import { storedBlobs, useProvider } from './support.js';
 
 type Started = { authorization_url: string; state: string };
 type User = Caller & { uuid: string };
@@ -42,16 +42,7 @@ async function linkingServer(t: Teardown, flowTimeoutS?: number) {
   const server = await startTestApp(t, (config) => {
     config.rest_api.port = port;
     if (flowTimeoutS !== undefined) config.oauth2_flow_timeout = flowTimeoutS;
-    const endpoints = {
-      authorization_base_url: provider.authorizationEndpoint,
-      token_url: provider.tokenEndpoint,
-      issuer: provider.issuer,
-    };
-    Object.assign(config.google, endpoints, { redirect_uri: googleRedirect, websocket_host: null });
-    Object.assign(config.microsoft, endpoints, {
-      redirect_uri: relay.redirectUri('microsoft'),
-      websocket_host: relay.wsBase,
-    });
+    useProvider(config, provider, { googleRedirect, relay });
   });
   const admin = await adminCaller(server);
   for (const [type, credentials] of [

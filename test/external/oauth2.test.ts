@@ -11,7 +11,7 @@ import { createTenant } from '../helpers/fixtures.js';
 import { createBrowser } from '../helpers/oauth2-browser.js';
 import { startOAuth2Provider } from '../helpers/oauth2-provider.js';
 import { startOAuth2Relay } from '../helpers/oauth2-relay.js';
-import { storedBlobs } from './support.js';
+import { storedBlobs, useProvider } from './support.js';
 
 type Started = { authorization_url: string; state: string };
 type Access = { access_token: string; token_expiration: number; scope: string[] };
@@ -41,18 +41,12 @@ t.test('OAuth2 account linking', async (t) => {
     config.rest_api.port = port;
     config.amqp.uri = BUS_URI;
     config.amqp.exchange_name = exchange;
-    const endpoints = {
-      authorization_base_url: provider.authorizationEndpoint,
-      token_url: provider.tokenEndpoint,
-      issuer: provider.issuer,
-    };
-    Object.assign(config.google, endpoints, { redirect_uri: googleRedirect, websocket_host: null });
-    Object.assign(config.microsoft, endpoints, {
-      redirect_uri: relay.redirectUri('microsoft'),
-      websocket_host: relay.wsBase,
-      pkce: true,
-      token_endpoint_auth_method: 'client_secret_basic',
-    });
+    useProvider(
+      config,
+      provider,
+      { googleRedirect, relay },
+      { pkce: true, token_endpoint_auth_method: 'client_secret_basic' },
+    );
   });
   const admin = await adminCaller(server);
   t.equal((await admin.post('/external/google/config', GOOGLE)).status, 201);

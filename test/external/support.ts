@@ -6,6 +6,8 @@ import type { Database } from '../../src/entities/orm.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { apiError, unknownError, userCaller } from '../helpers/callers.js';
 import type { ClientResponse } from '../helpers/http.js';
+import type { OAuth2Provider } from '../helpers/oauth2-provider.js';
+import type { OAuth2Relay } from '../helpers/oauth2-relay.js';
 
 export const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -69,6 +71,29 @@ export function expectNoServerError(t: Tap, server: WatchedApp): void {
       [],
       'no unhandled error logged',
     );
+  });
+}
+
+/**
+ * Points the Google and Microsoft settings at a test provider: Google's redirects come back to this
+ * server at `googleRedirect`, Microsoft's go through `relay`; `microsoft` adds to Microsoft's settings.
+ */
+export function useProvider(
+  config: Config,
+  provider: OAuth2Provider,
+  { googleRedirect, relay }: { googleRedirect: string; relay: OAuth2Relay },
+  microsoft: Partial<Config['microsoft']> = {},
+): void {
+  const endpoints = {
+    authorization_base_url: provider.authorizationEndpoint,
+    token_url: provider.tokenEndpoint,
+    issuer: provider.issuer,
+  };
+  Object.assign(config.google, endpoints, { redirect_uri: googleRedirect, websocket_host: null });
+  Object.assign(config.microsoft, endpoints, {
+    redirect_uri: relay.redirectUri('microsoft'),
+    websocket_host: relay.wsBase,
+    ...microsoft,
   });
 }
 
