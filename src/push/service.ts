@@ -23,6 +23,9 @@ export interface PushOptions {
  * WebSocket push (wazo-websocketd's protocol, built in): the connections, the timers of their tokens,
  * and the events this process commits, delivered to them.
  */
+/** How long a revoked token's connections stay open for the events committed with the revocation. */
+const CLOSE_AFTER_REVOCATION_MS = 150;
+
 export class PushService {
   readonly hub = new PushHub();
   readonly watch: SessionWatch;
@@ -36,7 +39,12 @@ export class PushService {
     });
     // A revoked token (logout, deleted session or tenant, password change) closes its connections now,
     // not at a later re-check as upstream does.
-    options.tokens.cache.onRevoked((token) => this.watch.ended(token));
+    // The revocation may arrive (PostgreSQL's notice of the committed delete) before the events of that
+    // same transaction reach the hub; clients must get `auth_session_deleted` before the close
+    // (websocket.md §6), so the close waits a moment.
+    options.tokens.cache.onRevoked((token) => {
+      setTimeout(() => this.watch.ended(token), CLOSE_AFTER_REVOCATION_MS).unref();
+    });
   }
 
   mount(app: uWS.TemplatedApp): void {
