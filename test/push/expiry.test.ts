@@ -108,11 +108,12 @@ t.test('revocations close the connection within a second, after the deletion eve
     await t.test(name, async (t) => {
       const issued = await tokenFor(app, 'alice', 'secret');
       const client = await subscriber(app, issued.token);
-      const began = Date.now();
       await revoke(issued, issued.metadata.uuid as string);
+      // From the answer: the request itself may take long (a password change hashes twice).
+      const answered = Date.now();
       const closed = await client.closed;
       t.equal(closed.code, 4003);
-      t.ok(closed.at - began <= 1000, `closed ${closed.at - began} ms after the request`);
+      t.ok(closed.at - answered <= 1000, `closed ${closed.at - answered} ms after the answer`);
     });
   };
 
